@@ -1,0 +1,59 @@
+"""The operators' alert topic: CMK-encrypted SNS that CloudWatch alarms and Budgets publish to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from constructs_lib.bindings import aws
+from constructs_lib.kms import CustomerKey
+from constructs_lib.policy import Statement, lazy_document
+
+
+@dataclass(frozen=True)
+class AlertTopicProps:
+    name: str
+    key: CustomerKey  # the region's SNS key; its policy already admits the publishing services
+    account_id: str
+
+
+class AlertTopic(Construct):
+    def __init__(self, scope: Construct, id_: str, props: AlertTopicProps) -> None:
+        super().__init__(scope, id_)
+        self._props = props
+        self._publishers: list[str] = []
+        self._topic = aws("sns_topic").SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.key.arn)
+        aws("sns_topic_policy").SnsTopicPolicy(
+            self, "policy", arn=self._topic.arn, policy=lazy_document(self.policy_statements)
+        )
+
+    @property
+    def arn(self) -> str:
+        return self._topic.arn
+
+    def allow_publish_from_service(self, service_principal: str) -> None:
+        """Let an AWS service (cloudwatch.amazonaws.com, budgets.amazonaws.com) publish for this account."""
+        if service_principal not in self._publishers:
+            self._publishers.append(service_principal)
+
+    def policy_statements(self) -> list[Statement]:
+        statements = [
+            Statement(
+                sid="OwnerManages",
+                principals={"AWS": [f"arn:aws:iam::{self._props.account_id}:root"]},
+                actions=["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Publish"],
+                resources=[self.arn],
+            )
+        ]
+        if self._publishers:
+            statements.append(
+                Statement(
+                    sid="ServicesPublishForThisAccount",
+                    principals={"Service": list(self._publishers)},
+                    actions=["sns:Publish"],
+                    resources=[self.arn],
+                    conditions={"StringEquals": {"aws:SourceAccount": self._props.account_id}},
+                )
+            )
+        return statements

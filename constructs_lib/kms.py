@@ -1,0 +1,152 @@
+"""Customer-managed KMS keys, one per data class (SEC-1).
+
+Every key rotates, carries an alias with the environment suffix and an explicit key policy:
+the account root administers it (so IAM policies can grant use, as AWS recommends), AWS services
+use it only on behalf of this account (kms:ViaService + kms:CallerAccount), and the logs key
+admits the regional CloudWatch Logs principal only for log groups of this account and region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from constructs import Construct
+
+from constructs_lib.bindings import aws
+from constructs_lib.naming import Naming
+from constructs_lib.policy import Statement, document
+
+_USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    """What a data class's key protects and which AWS services may use it."""
+
+    description: str
+    via_services: tuple[str, ...] = ()  # service prefixes acting for principals of this account
+    service_principals: tuple[str, ...] = ()  # services that encrypt as themselves (publish, deliver)
+    logs_principal: bool = False  # the regional CloudWatch Logs service, scoped by encryption context
+
+
+DATA_CLASSES: Mapping[str, KeyUse] = {
+    "database": KeyUse("Aurora storage, snapshots and Performance Insights", via_services=("rds",)),
+    "efs": KeyUse("EFS file systems", via_services=("elasticfilesystem",)),
+    "secrets": KeyUse("Secrets Manager secrets", via_services=("secretsmanager",)),
+    "kinesis": KeyUse("Kinesis data streams", via_services=("kinesis",)),
+    "logs": KeyUse("CloudWatch log groups", logs_principal=True),
+    "s3": KeyUse("S3 objects", via_services=("s3",)),
+    "sns": KeyUse(
+        "SNS topics", via_services=("sns",), service_principals=("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
+    ),
+    "backup": KeyUse("AWS Backup vaults", via_services=("backup",)),
+    "cache": KeyUse("ElastiCache at rest", via_services=("elasticache",)),
+    "ecr": KeyUse("ECR images", via_services=("ecr",)),
+    "state": KeyUse("Terraform state and its lock table", via_services=("s3", "dynamodb")),
+}
+
+
+@dataclass(frozen=True)
+class CustomerKeyProps:
+    purpose: str  # a key of DATA_CLASSES
+    naming: Naming
+    account_id: str
+    region: str
+    deletion_window_days: int = 30  # the maximum: a mistaken deletion can be cancelled for a month
+
+
+class CustomerKey(Construct):
+    """One rotating CMK with its alias. `.arn` for encryption settings, `.alias_name` for humans."""
+
+    def __init__(self, scope: Construct, id_: str, props: CustomerKeyProps) -> None:
+        super().__init__(scope, id_)
+        if props.purpose not in DATA_CLASSES:
+            raise ValueError(f"key purpose {props.purpose!r} is unknown; allowed: {', '.join(DATA_CLASSES)}")
+        use = DATA_CLASSES[props.purpose]
+        self.purpose = props.purpose
+        self._key = aws("kms_key").KmsKey(
+            self,
+            "key",
+            description=f"{props.naming.name(props.purpose)}: {use.description}",
+            enable_key_rotation=True,
+            deletion_window_in_days=props.deletion_window_days,
+            policy=document(_key_policy(use, props.account_id, props.region)),
+            tags={"Name": props.naming.name(props.purpose)},
+        )
+        self.alias_name = props.naming.alias(props.purpose)
+        aws("kms_alias").KmsAlias(self, "alias", name=self.alias_name, target_key_id=self._key.key_id)
+
+    @property
+    def arn(self) -> str:
+        return self._key.arn
+
+    @property
+    def key_id(self) -> str:
+        return self._key.key_id
+
+
+def _key_policy(use: KeyUse, account: str, region: str) -> list[Statement]:
+    statements = [
+        Statement(
+            sid="AccountRootAdministers",
+            principals={"AWS": [f"arn:aws:iam::{account}:root"]},
+            actions=["kms:*"],
+        )
+    ]
+    if use.via_services:
+        statements.append(
+            Statement(
+                sid="UseThroughOwnServices",
+                principals={"AWS": ["*"]},
+                actions=_USE + ["kms:CreateGrant"],
+                conditions={
+                    "StringEquals": {"kms:CallerAccount": account},
+                    "ForAnyValue:StringEquals": {
+                        "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in use.via_services]
+                    },
+                },
+            )
+        )
+    if use.service_principals:
+        statements.append(
+            Statement(
+                sid="ServicesPublishForThisAccount",
+                principals={"Service": list(use.service_principals)},
+                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
+                conditions={"StringEquals": {"aws:SourceAccount": account}},
+            )
+        )
+    if use.logs_principal:
+        statements.append(
+            Statement(
+                sid="CloudWatchLogsOfThisAccountAndRegion",
+                principals={"Service": [f"logs.{region}.amazonaws.com"]},
+                actions=_USE,
+                conditions={
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}
+                },
+            )
+        )
+    return statements
+
+
+class KeyRing(Construct):
+    """The region's CMKs, one per data class; constructs ask for theirs with `keys.for_("database")`."""
+
+    def __init__(
+        self, scope: Construct, id_: str, *, naming: Naming, account_id: str, region: str, purposes: tuple[str, ...]
+    ) -> None:
+        super().__init__(scope, id_)
+        self._keys = {
+            purpose: CustomerKey(self, purpose, CustomerKeyProps(purpose, naming, account_id, region))
+            for purpose in purposes
+        }
+
+    def for_(self, purpose: str) -> CustomerKey:
+        if purpose not in self._keys:
+            raise KeyError(f"no {purpose!r} key in this key ring; it holds: {', '.join(self._keys)}")
+        return self._keys[purpose]
+
+    def __iter__(self):
+        return iter(self._keys.values())

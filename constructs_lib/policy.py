@@ -1,0 +1,73 @@
+"""IAM and resource policy documents as plain data, rendered to JSON at synth.
+
+A policy is built from Statement objects so constructs can add statements as they wire things
+(`bucket.grant_read(role)`), and Checkov reads the rendered JSON like any policy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import jsii
+from cdktf import IStringProducer, Lazy
+
+
+@dataclass(frozen=True)
+class Statement:
+    sid: str
+    actions: Sequence[str]
+    resources: Sequence[str] = ()
+    effect: str = "Allow"
+    principals: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    conditions: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+
+    def render(self) -> dict:
+        body: dict = {"Sid": self.sid, "Effect": self.effect}
+        if self.principals:
+            body["Principal"] = {kind: _one_or_list(ids) for kind, ids in self.principals.items()}
+        body["Action"] = _one_or_list(self.actions)
+        body["Resource"] = _one_or_list(self.resources or ["*"])
+        if self.conditions:
+            body["Condition"] = {op: dict(values) for op, values in self.conditions.items()}
+        return body
+
+
+def document(statements: Sequence[Statement]) -> str:
+    sids = [s.sid for s in statements]
+    duplicates = sorted({sid for sid in sids if sids.count(sid) > 1})
+    if duplicates:
+        raise ValueError(f"policy statement IDs must be unique; repeated: {', '.join(duplicates)}")
+    return json.dumps({"Version": "2012-10-17", "Statement": [s.render() for s in statements]}, indent=None)
+
+
+def lazy_document(statements: Callable[[], Sequence[Statement]]) -> str:
+    """A policy rendered at synth, so statements added while wiring (grants) are all included."""
+    return Lazy.string_value(_DocumentProducer(statements))
+
+
+@jsii.implements(IStringProducer)
+class _DocumentProducer:
+    def __init__(self, statements: Callable[[], Sequence[Statement]]) -> None:
+        self._statements = statements
+
+    def produce(self, context) -> str:
+        return document(self._statements())
+
+
+def deny_insecure_transport(bucket_arn: str) -> Statement:
+    """S3: refuse every request that is not TLS (SEC-9)."""
+    return Statement(
+        sid="DenyInsecureTransport",
+        effect="Deny",
+        principals={"AWS": ["*"]},
+        actions=["s3:*"],
+        resources=[bucket_arn, f"{bucket_arn}/*"],
+        conditions={"Bool": {"aws:SecureTransport": "false"}},
+    )
+
+
+def _one_or_list(values: Sequence[str]):
+    values = list(values)
+    return values[0] if len(values) == 1 else values

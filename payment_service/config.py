@@ -1,0 +1,207 @@
+"""Settings read once from the environment, validated at the edge.
+
+Every variable has a default fit for a local run against loopback servers; anything that would
+send credentials in clear text to another host is refused with one sentence naming the variable.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+SSL_MODES = ("auto", "disable", "require", "verify-full")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# ECS sets 30 s; anything past five minutes would outlive every health-check grace period.
+MAX_STARTUP_DELAY_SECONDS = 300.0
+
+
+class ConfigError(ValueError):
+    """A setting the service cannot run with; the message names the variable and what is allowed."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class DbCredentials:
+    user: str
+    password: str
+    host: str
+    port: int
+    database: str
+
+    def __repr__(self) -> str:  # never print the password, not even in a traceback
+        return f"DbCredentials(user={self.user!r}, host={self.host!r}, port={self.port}, database={self.database!r})"
+
+
+def parse_database_url(url: str) -> DbCredentials:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname or not parts.username:
+        raise ConfigError("DATABASE_URL must look like postgresql://user:password@host:port/database")
+    if parts.query:
+        raise ConfigError("DATABASE_URL must not carry query parameters; set DB_SSLMODE for TLS instead")
+    return DbCredentials(
+        user=unquote(parts.username),
+        password=unquote(parts.password or ""),
+        host=parts.hostname,
+        port=parts.port or 5432,
+        database=parts.path.lstrip("/") or "postgres",
+    )
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the credentials come from and how to reach PostgreSQL.
+
+    secret_arn wins over url: the deployed task reads its secret (which rotates); a local run
+    uses DATABASE_URL. host/port/name, when set, override what the secret says.
+    """
+
+    url: str | None
+    secret_arn: str | None
+    host: str | None
+    port: int | None
+    name: str | None
+    sslmode: str
+    ssl_root_cert: str | None
+    pool_min: int
+    pool_max: int
+    connect_timeout: float
+    command_timeout: float
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str
+    auth_token: str | None
+    auth_secret_arn: str | None
+    timeout: float
+    cache_ttl_seconds: int
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.url).scheme == "rediss"
+
+    def __repr__(self) -> str:
+        return f"RedisSettings(url={self.url!r}, tls={self.tls}, auth={'set' if self.auth_token else 'unset'})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings
+    redis: RedisSettings
+    aws_region: str | None
+    startup_delay_seconds: float
+    log_level: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        reader = _EnvReader(env)
+        settings = cls(
+            database=DatabaseSettings(
+                url=reader.text("DATABASE_URL"),
+                secret_arn=reader.text("DB_SECRET_ARN"),
+                host=reader.text("DB_HOST"),
+                port=reader.integer("DB_PORT", None, 1, 65535),
+                name=reader.text("DB_NAME"),
+                sslmode=reader.choice("DB_SSLMODE", "auto", SSL_MODES),
+                ssl_root_cert=reader.text("DB_SSL_ROOT_CERT"),
+                pool_min=reader.integer("DB_POOL_MIN", 1, 0, 100),
+                pool_max=reader.integer("DB_POOL_MAX", 10, 1, 100),
+                connect_timeout=reader.number("DB_CONNECT_TIMEOUT_SECONDS", 3.0, 0.1, 60),
+                command_timeout=reader.number("DB_COMMAND_TIMEOUT_SECONDS", 10.0, 0.1, 300),
+            ),
+            redis=RedisSettings(
+                url=reader.text("REDIS_URL") or "redis://127.0.0.1:6379/0",
+                auth_token=reader.text("REDIS_AUTH_TOKEN"),
+                auth_secret_arn=reader.text("REDIS_AUTH_SECRET_ARN"),
+                timeout=reader.number("REDIS_TIMEOUT_SECONDS", 0.5, 0.05, 10),
+                cache_ttl_seconds=reader.integer("REDIS_CACHE_TTL_SECONDS", 86400, 1, 30 * 86400),
+            ),
+            aws_region=reader.text("AWS_REGION") or reader.text("AWS_DEFAULT_REGION"),
+            startup_delay_seconds=reader.number("STARTUP_DELAY_SECONDS", 0.0, 0.0, MAX_STARTUP_DELAY_SECONDS),
+            log_level=reader.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
+        )
+        settings._validate()
+        return settings
+
+    def _validate(self) -> None:
+        db = self.database
+        if not db.url and not db.secret_arn:
+            raise ConfigError("set DB_SECRET_ARN (deployed) or DATABASE_URL (local run); neither is set")
+        if db.url:
+            local = parse_database_url(db.url)
+            check_db_tls(db.host or local.host, db.sslmode)
+        if db.pool_min > db.pool_max:
+            raise ConfigError(f"DB_POOL_MIN={db.pool_min} must not exceed DB_POOL_MAX={db.pool_max}")
+        if db.sslmode == "verify-full" and not db.ssl_root_cert:
+            raise ConfigError("DB_SSLMODE=verify-full needs DB_SSL_ROOT_CERT, the CA bundle path")
+        redis_url = urlsplit(self.redis.url)
+        if redis_url.scheme not in ("redis", "rediss") or not redis_url.hostname:
+            raise ConfigError(f"REDIS_URL={self.redis.url!r} must be redis://host:port/db or rediss://host:port/db")
+        if redis_url.password:
+            raise ConfigError("REDIS_URL must not hold a password; set REDIS_AUTH_TOKEN or REDIS_AUTH_SECRET_ARN")
+        if redis_url.scheme == "redis" and not is_loopback(redis_url.hostname):
+            raise ConfigError(
+                f"REDIS_URL uses plain redis:// to {redis_url.hostname}; only loopback may skip TLS, use rediss://"
+            )
+
+
+def check_db_tls(host: str, sslmode: str) -> None:
+    """Refuses clear-text PostgreSQL to anything but loopback (the platform sets rds.force_ssl)."""
+    if sslmode == "disable" and not is_loopback(host):
+        raise ConfigError(f"DB_SSLMODE=disable is allowed only for loopback hosts, not {host}")
+
+
+def effective_sslmode(host: str, settings: DatabaseSettings) -> str:
+    """auto means: clear text on loopback, verified TLS when a CA bundle is given, encrypted TLS otherwise."""
+    check_db_tls(host, settings.sslmode)
+    if settings.sslmode != "auto":
+        return settings.sslmode
+    if is_loopback(host):
+        return "disable"
+    return "verify-full" if settings.ssl_root_cert else "require"
+
+
+class _EnvReader:
+    def __init__(self, env: Mapping[str, str]):
+        self._env = env
+
+    def text(self, name: str) -> str | None:
+        value = self._env.get(name, "").strip()
+        return value or None
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name) or default
+        normalized = value.upper() if allowed[0].isupper() else value.lower()
+        if normalized not in allowed:
+            raise ConfigError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+        return normalized
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        return self._bounded(name, default, low, high, float)
+
+    def integer(self, name: str, default: int | None, low: int, high: int) -> int | None:
+        return self._bounded(name, default, low, high, int)
+
+    def _bounded(self, name, default, low, high, kind):
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}; allowed {low}..{high}") from None
+        if not low <= value <= high:
+            raise ConfigError(f"{name}={raw!r} is out of range; allowed {low}..{high}")
+        return value

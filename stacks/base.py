@@ -1,0 +1,65 @@
+"""The stack base class: owns provider configuration, remote state and naming, so constructs
+never build providers or backends themselves (TerraConstructs' lesson, STYLE.md)."""
+
+from __future__ import annotations
+
+from cdktf import S3Backend, TerraformOutput, TerraformStack
+from constructs import Construct
+
+from config import EnvironmentConfig
+from constructs_lib.bindings import aws
+from constructs_lib.naming import Naming
+
+
+class RemoteState:
+    """Where the bootstrap stack keeps state for the others: derived from config, so the state
+    stack and its consumers agree without anyone pasting a bucket name."""
+
+    def __init__(self, config: EnvironmentConfig) -> None:
+        naming = Naming(config.project, config.environment)
+        self.region = config.regions.primary.name
+        self.bucket = naming.bucket("tfstate", config.accounts.own, self.region)
+        self.access_log_bucket = naming.bucket("tfstate-access-logs", config.accounts.own, self.region)
+        self.lock_table = naming.name("tfstate-lock")
+
+
+class MeridianStack(TerraformStack):
+    """One Terraform stack of one environment in one region.
+
+    `role` is the stack's place in the environment (state, primary, secondary, global); its id,
+    and so its state key, is `<project>-<env>-<role>`.
+    """
+
+    def __init__(self, scope: Construct, config: EnvironmentConfig, *, role: str, region: str, remote: bool) -> None:
+        super().__init__(scope, f"{config.project}-{config.environment}-{role}")
+        self.config = config
+        self.role = role
+        self.region = region
+        self.naming = Naming(config.project, config.environment)
+        self.account_id = config.accounts.own
+        provider = aws("provider")
+        provider.AwsProvider(
+            self,
+            "aws",
+            region=region,
+            allowed_account_ids=[config.accounts.own],  # refuse to touch any other account
+            default_tags=[provider.AwsProviderDefaultTags(tags=config.default_tags())],
+        )
+        if remote:
+            self._use_remote_state(RemoteState(config))
+
+    def _use_remote_state(self, state: RemoteState) -> None:
+        S3Backend(
+            self,
+            bucket=state.bucket,
+            key=self.naming.state_key(self.role),
+            region=state.region,
+            encrypt=True,
+            dynamodb_table=state.lock_table,
+        )
+        # Terraform 1.10+ locks with an S3 lock file; the DynamoDB table stays because our users'
+        # tooling is standardized on it. The binding predates the field, hence the override.
+        self.add_override("terraform.backend.s3.use_lockfile", True)
+
+    def output(self, id_: str, value, description: str, sensitive: bool = False) -> TerraformOutput:
+        return TerraformOutput(self, id_, value=value, description=description, sensitive=sensitive)
