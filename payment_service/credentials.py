@@ -11,7 +11,7 @@ import asyncio
 import json
 from typing import Any, Protocol
 
-from .config import ConfigError, DatabaseSettings, DbCredentials, parse_database_url
+from .config import ConfigError, DatabaseSettings, DbCredentials, Settings, parse_database_url
 
 
 class SecretReader(Protocol):
@@ -30,6 +30,13 @@ class SecretsManagerReader:
 
     def read(self, secret_id: str) -> str:
         return self._client.get_secret_value(SecretId=secret_id)["SecretString"]
+
+
+def default_secret_reader(settings: Settings, reader: SecretReader | None = None) -> SecretReader | None:
+    """The reader handed in (tests), else Secrets Manager when any secret ARN is configured."""
+    if reader is not None or not (settings.database.secret_arn or settings.redis.auth_secret_arn):
+        return reader
+    return SecretsManagerReader(region=settings.aws_region)
 
 
 def credentials_from_secret(text: str, settings: DatabaseSettings) -> DbCredentials:

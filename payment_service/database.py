@@ -65,7 +65,7 @@ class Database:
         for attempt in (1, 2):
             generation = self._generation
             try:
-                pool = await self._current_pool()
+                pool, generation = await self._current_pool()
                 async with pool.acquire(timeout=self._settings.connect_timeout) as connection:
                     return await operation(connection)
             except AUTHENTICATION_ERRORS as error:
@@ -89,9 +89,10 @@ class Database:
         if self._retiring:
             await asyncio.gather(*self._retiring, return_exceptions=True)
 
-    async def _current_pool(self) -> asyncpg.Pool:
-        if self._pool is not None:
-            return self._pool
+    async def _current_pool(self) -> tuple[asyncpg.Pool, int]:
+        pool, generation = self._pool, self._generation
+        if pool is not None:
+            return pool, generation
         async with self._lock:
             if self._pool is None:
                 credentials = await self._credentials.get()
@@ -111,7 +112,7 @@ class Database:
                 self._generation += 1
                 log.info("database pool ready", extra={"pool_generation": self._generation,
                                                        "credential_loads": self._credentials.loads})
-            return self._pool
+            return self._pool, self._generation
 
     async def _discard_pool(self, failed_generation: int) -> None:
         """Drops the pool that failed and the cached credentials, unless another request already did."""

@@ -1,0 +1,101 @@
+"""Redis as a best-effort cache: the idempotency fast path and GET /payments/{id}.
+
+PostgreSQL stays the source of truth. Every Redis failure turns into a cache miss, and after a
+failure Redis is skipped for a short cool-down so that an unreachable cache costs one timeout,
+not one per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from .config import RedisSettings
+from .credentials import SecretReader, redis_token_from_secret
+
+log = logging.getLogger(__name__)
+COOL_DOWN_SECONDS = 1.0
+
+
+def redis_client(settings: RedisSettings, auth_token: str | None) -> redis.Redis:
+    """rediss:// means TLS with certificate and host name checks (ElastiCache in-transit encryption)."""
+    return redis.Redis.from_url(
+        settings.url,
+        password=auth_token,
+        socket_timeout=settings.timeout,
+        socket_connect_timeout=settings.timeout,
+        # No retries: a miss is cheap, a retry loop against a dead cache is not.
+        retry=Retry(NoBackoff(), 0),
+        decode_responses=True,
+    )
+
+
+class RedisUnavailable(RuntimeError):
+    """Redis did not answer; only /health reports this, the payment paths fall back to PostgreSQL."""
+
+
+# What a cache call may raise; each one means "answer from PostgreSQL instead".
+CACHE_ERRORS = (redis.RedisError, OSError, RedisUnavailable)
+
+
+class Cache:
+    def __init__(self, settings: RedisSettings, reader: SecretReader | None):
+        self._settings = settings
+        self._reader = reader
+        self._client: redis.Redis | None = None
+        self._client_lock = asyncio.Lock()
+        self._skip_until = 0.0
+
+    async def get_json(self, key: str) -> dict[str, Any] | None:
+        raw = await self._call("GET", lambda client: client.get(key))
+        return json.loads(raw) if raw else None
+
+    async def set_json(self, key: str, value: dict[str, Any]) -> None:
+        await self._call("SET", lambda client: client.set(key, json.dumps(value), ex=self._settings.cache_ttl_seconds))
+
+    async def ping(self) -> None:
+        """Asks Redis directly, ignoring the cool-down: /health must tell the truth."""
+        try:
+            client = await self._get_client()
+            await client.ping()
+        except CACHE_ERRORS as error:
+            raise RedisUnavailable(type(error).__name__) from error
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def _call(self, command: str, operation):
+        if time.monotonic() < self._skip_until:
+            return None
+        try:
+            return await operation(await self._get_client())
+        except CACHE_ERRORS as error:
+            self._skip_until = time.monotonic() + COOL_DOWN_SECONDS
+            log.warning("redis unavailable; serving from PostgreSQL",
+                        extra={"command": command, "error_type": type(error).__name__})
+            return None
+
+    async def _get_client(self) -> redis.Redis:
+        if self._client is not None:
+            return self._client
+        async with self._client_lock:
+            if self._client is None:
+                self._client = redis_client(self._settings, await self._auth_token())
+            return self._client
+
+    async def _auth_token(self) -> str | None:
+        if self._settings.auth_token or not self._settings.auth_secret_arn:
+            return self._settings.auth_token
+        try:
+            text = await asyncio.to_thread(self._reader.read, self._settings.auth_secret_arn)
+        except Exception as error:  # botocore raises many types; any of them means "no token now"
+            raise RedisUnavailable(f"AUTH token secret unreadable: {type(error).__name__}") from error
+        return redis_token_from_secret(text)

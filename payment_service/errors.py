@@ -1,0 +1,76 @@
+"""Every error leaves as {"error": code, "message": sentence[, "details": [...]]}.
+
+Validation details name the field and the rule, never the rejected value: a 422 must not echo
+back a card number someone pasted into the wrong field.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from .database import DatabaseUnavailable
+from .pagination import InvalidCursor
+from .payments import IdempotencyConflict
+
+log = logging.getLogger(__name__)
+# How long a client should wait before retrying a request that met an unavailable database.
+RETRY_AFTER_SECONDS = "2"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str, **extra) -> JSONResponse:
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
+
+
+def _field(location: tuple) -> str:
+    return ".".join(str(part) for part in location)
+
+
+async def _validation_failed(request: Request, error: RequestValidationError) -> JSONResponse:
+    details = [{"field": _field(item["loc"]), "type": item["type"], "message": item["msg"]} for item in error.errors()]
+    if any(item["type"] == "json_invalid" for item in details):
+        return error_response(400, "malformed_json", "the request body is not valid JSON")
+    return error_response(422, "validation_failed", "the request is invalid; see details", details=details)
+
+
+async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+    return error_response(error.status, error.code, error.message)
+
+
+async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+    return error_response(error.status_code, code, str(error.detail))
+
+
+async def _database_unavailable(request: Request, error: DatabaseUnavailable) -> JSONResponse:
+    log.error("database unavailable", extra={"error_type": str(error)})
+    return error_response(503, "database_unavailable", "the payment database is unavailable; retry with the same Idempotency-Key")
+
+
+async def _idempotency_conflict(request: Request, error: IdempotencyConflict) -> JSONResponse:
+    return error_response(409, "idempotency_key_reused",
+                          "this Idempotency-Key was already used with a different request body")
+
+
+async def _invalid_cursor(request: Request, error: InvalidCursor) -> JSONResponse:
+    return error_response(400, "cursor_invalid", str(error))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_failed)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
+    app.add_exception_handler(IdempotencyConflict, _idempotency_conflict)
+    app.add_exception_handler(InvalidCursor, _invalid_cursor)

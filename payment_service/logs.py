@@ -1,0 +1,109 @@
+"""JSON-lines logging with a request ID on every line.
+
+What is logged is chosen where it is logged: method, path, status, timings, error types. Request
+bodies, headers other than the request ID, credentials and amounts are never passed to a logger.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+log = logging.getLogger("payment_service.access")
+
+REQUEST_ID_HEADER = "x-request-id"
+# A caller's ID is echoed into logs and headers, so only a plain token is accepted.
+_ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class JsonLinesFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        document = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id_var.get(),
+        }
+        for name, value in vars(record).items():
+            if name not in _STANDARD_ATTRIBUTES and not name.startswith("_"):
+                document[name] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        if record.exc_info:
+            document["exception"] = self.formatException(record.exc_info)
+        return json.dumps(document)
+
+
+def configure(level: str = "INFO", stream=None) -> None:
+    """Sends every logger to one JSON-lines handler on stdout, unless logging is already set up
+    (uvicorn's --log-config, or a test's capture)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(stream or sys.stdout)
+        handler.setFormatter(JsonLinesFormatter())
+        root.addHandler(handler)
+        root.setLevel(level)
+    logging.getLogger("payment_service").setLevel(level)
+
+
+def _request_id(scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER.encode():
+            candidate = value.decode("latin-1")
+            if _ACCEPTED_REQUEST_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Outermost ASGI middleware: request ID in, request ID out, one access line per request, and a
+    JSON 500 (never a traceback) for anything nobody else handled."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        response = {"status": 500, "started": False}
+
+        async def send_with_request_id(message):
+            if message["type"] == "http.response.start":
+                response.update(status=message["status"], started=True)
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (REQUEST_ID_HEADER.encode(), request_id.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            log.exception("unhandled error")
+            if not response["started"]:
+                await _send_internal_error(send_with_request_id, request_id)
+        finally:
+            log.info("request", extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": response["status"],
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            })
+            request_id_var.reset(token)
+
+
+async def _send_internal_error(send, request_id: str) -> None:
+    body = json.dumps({"error": "internal_error", "message": "unexpected error", "request_id": request_id}).encode()
+    await send({"type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
