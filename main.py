@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         print(f"meridian: configuration error: {error}", file=sys.stderr)
         return 2
     outdir = synthesize(config, os.environ.get("CDKTF_OUTDIR"))
-    print(f"meridian: synthesized environment {environment} into {outdir}", file=sys.stderr)
+    print(f"meridian: synthesized environment {environment} into {outdir}")
     return 0
 
 

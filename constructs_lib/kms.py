@@ -101,9 +101,10 @@ def _key_policy(use: KeyUse, account: str, region: str) -> list[Statement]:
                 principals={"AWS": ["*"]},
                 actions=_USE + ["kms:CreateGrant"],
                 conditions={
-                    "StringEquals": {"kms:CallerAccount": account},
-                    "ForAnyValue:StringEquals": {
-                        "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in use.via_services]
+                    "StringEquals": {
+                        "kms:CallerAccount": account,
+                        # single-valued key: a list of values means "any of these services"
+                        "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in use.via_services],
                     },
                 },
             )

@@ -3,7 +3,7 @@ never build providers or backends themselves (TerraConstructs' lesson, STYLE.md)
 
 from __future__ import annotations
 
-from cdktf import S3Backend, TerraformOutput, TerraformStack
+from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from config import EnvironmentConfig
@@ -47,6 +47,10 @@ class MeridianStack(TerraformStack):
         )
         if remote:
             self._use_remote_state(RemoteState(config))
+        else:
+            # Bootstrap state lives beside the project, not in cdktf.out (synth clears that folder)
+            # and not at an absolute path (cdktf's default would pin it to one machine's checkout).
+            LocalBackend(self, path=f"../../../terraform.{self.node.id}.tfstate")
 
     def _use_remote_state(self, state: RemoteState) -> None:
         S3Backend(
