@@ -31,10 +31,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_ROLE, APP_DATABASE = "payments_app", "payments"
 
 
-def run_migrate_command(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """`python -m payment_service migrate` exactly as an operator runs it, with only `env` set."""
+def run_cli(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`python -m payment_service COMMAND` as an operator or the container runs it, with only `env` set."""
     return subprocess.run(
-        [sys.executable, "-m", "payment_service", "migrate"],
+        [sys.executable, "-m", "payment_service", command],
         cwd=REPO_ROOT, env={"PATH": os.environ.get("PATH", ""), **env},
         capture_output=True, text=True, timeout=60,
     )
@@ -42,9 +42,20 @@ def run_migrate_command(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def create_migrated_database(postgres: LocalPostgres, role: str, password: str, database: str) -> str:
     dsn = postgres.create_role_and_database(role, password, database)
-    result = run_migrate_command({"DATABASE_URL": dsn})
+    result = run_cli("migrate", {"DATABASE_URL": dsn})
     assert result.returncode == 0, result.stderr
     return dsn
+
+
+@pytest.fixture(scope="session")
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def migrated_database():
+    """create_migrated_database(server, role, password, database) -> DSN of a migrated database."""
+    return create_migrated_database
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +91,7 @@ def base_env(app_dsn, redis_server) -> dict[str, str]:
 @dataclass
 class RunningService:
     url: str
+    port: int
     app: object
     client: httpx.Client
 
@@ -90,7 +102,7 @@ def running_service(env: dict[str, str], secret_reader=None):
     server = ThreadedUvicorn(app).start()
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
-            yield RunningService(server.url, app, client)
+            yield RunningService(server.url, server.port, app, client)
     finally:
         server.stop()
 
