@@ -1,0 +1,171 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// catalog holds the schemas this stand-in serves, read from a document in the format of
+// `terraform providers schema -json` (written by tools/offline_provider/schema_gen.py).
+type catalog struct {
+	providerAddress string
+	provider        *tfprotov6.Schema
+	resources       map[string]*tfprotov6.Schema
+	dataSources     map[string]*tfprotov6.Schema
+}
+
+type schemaDocument struct {
+	FormatVersion   string                        `json:"format_version"`
+	ProviderSchemas map[string]providerSchemaJSON `json:"provider_schemas"`
+}
+
+type providerSchemaJSON struct {
+	Provider          schemaJSON            `json:"provider"`
+	ResourceSchemas   map[string]schemaJSON `json:"resource_schemas"`
+	DataSourceSchemas map[string]schemaJSON `json:"data_source_schemas"`
+}
+
+type schemaJSON struct {
+	Version int64     `json:"version"`
+	Block   blockJSON `json:"block"`
+}
+
+type blockJSON struct {
+	Attributes map[string]attributeJSON   `json:"attributes"`
+	BlockTypes map[string]nestedBlockJSON `json:"block_types"`
+}
+
+type attributeJSON struct {
+	Type      json.RawMessage `json:"type"`
+	Required  bool            `json:"required"`
+	Optional  bool            `json:"optional"`
+	Computed  bool            `json:"computed"`
+	Sensitive bool            `json:"sensitive"`
+}
+
+type nestedBlockJSON struct {
+	NestingMode string    `json:"nesting_mode"`
+	Block       blockJSON `json:"block"`
+	MinItems    int64     `json:"min_items"`
+	MaxItems    int64     `json:"max_items"`
+}
+
+var nestingModes = map[string]tfprotov6.SchemaNestedBlockNestingMode{
+	"single": tfprotov6.SchemaNestedBlockNestingModeSingle,
+	"list":   tfprotov6.SchemaNestedBlockNestingModeList,
+	"set":    tfprotov6.SchemaNestedBlockNestingModeSet,
+	"map":    tfprotov6.SchemaNestedBlockNestingModeMap,
+	"group":  tfprotov6.SchemaNestedBlockNestingModeGroup,
+}
+
+// loadCatalog reads the schema document; it must describe exactly one provider.
+func loadCatalog(path string) (*catalog, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the provider schema: %w", err)
+	}
+	var document schemaDocument
+	if err := json.Unmarshal(raw, &document); err != nil {
+		return nil, fmt.Errorf("parsing the provider schema %s: %w", path, err)
+	}
+	if len(document.ProviderSchemas) != 1 {
+		return nil, fmt.Errorf("%s describes %d providers; expected exactly one", path, len(document.ProviderSchemas))
+	}
+	for address, provider := range document.ProviderSchemas {
+		result := &catalog{providerAddress: address}
+		if result.provider, err = convertSchema(provider.Provider); err != nil {
+			return nil, fmt.Errorf("provider configuration schema: %w", err)
+		}
+		if result.resources, err = convertSchemas(provider.ResourceSchemas); err != nil {
+			return nil, err
+		}
+		if result.dataSources, err = convertSchemas(provider.DataSourceSchemas); err != nil {
+			return nil, err
+		}
+		return result, nil
+	}
+	panic("unreachable: the map has exactly one entry")
+}
+
+func convertSchemas(in map[string]schemaJSON) (map[string]*tfprotov6.Schema, error) {
+	out := make(map[string]*tfprotov6.Schema, len(in))
+	for name, schema := range in {
+		converted, err := convertSchema(schema)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out[name] = converted
+	}
+	return out, nil
+}
+
+func convertSchema(in schemaJSON) (*tfprotov6.Schema, error) {
+	block, err := convertBlock(in.Block)
+	if err != nil {
+		return nil, err
+	}
+	return &tfprotov6.Schema{Version: in.Version, Block: block}, nil
+}
+
+func convertBlock(in blockJSON) (*tfprotov6.SchemaBlock, error) {
+	block := &tfprotov6.SchemaBlock{DescriptionKind: tfprotov6.StringKindPlain}
+	for _, name := range sortedKeys(in.Attributes) {
+		attribute := in.Attributes[name]
+		typ, err := tftypes.ParseJSONType(attribute.Type)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", name, err)
+		}
+		block.Attributes = append(block.Attributes, &tfprotov6.SchemaAttribute{
+			Name:            name,
+			Type:            typ,
+			Required:        attribute.Required,
+			Optional:        attribute.Optional,
+			Computed:        attribute.Computed,
+			Sensitive:       attribute.Sensitive,
+			DescriptionKind: tfprotov6.StringKindPlain,
+		})
+	}
+	for _, name := range sortedKeys(in.BlockTypes) {
+		nested := in.BlockTypes[name]
+		mode, known := nestingModes[nested.NestingMode]
+		if !known {
+			return nil, fmt.Errorf("block %s: unknown nesting mode %q", name, nested.NestingMode)
+		}
+		inner, err := convertBlock(nested.Block)
+		if err != nil {
+			return nil, fmt.Errorf("block %s: %w", name, err)
+		}
+		block.BlockTypes = append(block.BlockTypes, &tfprotov6.SchemaNestedBlock{
+			TypeName: name,
+			Block:    inner,
+			Nesting:  mode,
+			MinItems: nested.MinItems,
+			MaxItems: nested.MaxItems,
+		})
+	}
+	return block, nil
+}
+
+func sortedKeys[V any](in map[string]V) []string {
+	keys := make([]string, 0, len(in))
+	for key := range in {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// attribute finds a top-level attribute of a block by name.
+func attribute(block *tfprotov6.SchemaBlock, name string) *tfprotov6.SchemaAttribute {
+	for _, candidate := range block.Attributes {
+		if candidate.Name == name {
+			return candidate
+		}
+	}
+	return nil
+}
