@@ -31,6 +31,9 @@ CONNECTION_ERRORS = (
     asyncpg.OperatorInterventionError,
     asyncpg.InterfaceError,
     asyncpg.TooManyConnectionsError,
+    # A session ended by the server can be caught half-way: asyncpg has read the FATAL message
+    # but not yet the socket's close, and refuses the next query with this error.
+    asyncpg.InternalClientError,
 )
 
 
@@ -61,8 +64,14 @@ class Database:
         self._retiring: set[asyncio.Task] = set()
 
     async def run(self, operation: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-        """Runs an idempotent operation on a pooled connection, retrying once after a reconnect."""
-        for attempt in (1, 2):
+        """Runs an idempotent operation on a pooled connection.
+
+        Each kind of failure is retried once: a lost connection (the pool reconnects), then a
+        rejected password (the secret is read again, the pool rebuilt). A session killed by a
+        failover and a rotated password often arrive together, so both can happen in one call.
+        """
+        retried: set[str] = set()
+        while True:
             generation = self._generation
             try:
                 pool, generation = await self._current_pool()
@@ -70,13 +79,15 @@ class Database:
                     return await operation(connection)
             except AUTHENTICATION_ERRORS as error:
                 log.warning("database rejected the credentials; reloading the secret",
-                            extra={"error_type": type(error).__name__, "attempt": attempt})
+                            extra={"error_type": type(error).__name__})
                 await self._discard_pool(generation)
-                failure = error
+                kind, failure = "authentication", error
             except CONNECTION_ERRORS as error:
-                log.warning("database connection failed", extra={"error_type": type(error).__name__, "attempt": attempt})
-                failure = error
-        raise DatabaseUnavailable(type(failure).__name__) from failure
+                log.warning("database connection failed", extra={"error_type": type(error).__name__})
+                kind, failure = "connection", error
+            if kind in retried:
+                raise DatabaseUnavailable(type(failure).__name__) from failure
+            retried.add(kind)
 
     async def ping(self) -> None:
         await self.run(lambda connection: connection.fetchval("SELECT 1"))

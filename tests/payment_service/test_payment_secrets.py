@@ -1,0 +1,93 @@
+"""Credentials from Secrets Manager (a local moto server): password rotation is survived by
+re-reading the secret and rebuilding the pool; the Redis AUTH token can come from a secret (APP-1)."""
+
+import json
+import logging
+import uuid
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from payment_service.credentials import SecretsManagerReader
+
+pytestmark = pytest.mark.req("APP-1")
+
+
+@pytest.fixture(scope="module")
+def secrets_manager():
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request is noise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    client = boto3.client("secretsmanager", region_name="eu-west-1", endpoint_url=f"http://{host}:{port}",
+                          aws_access_key_id="test-only", aws_secret_access_key="test-only")
+    yield client
+    server.stop()
+
+
+@pytest.fixture
+def rotating(postgres, migrated_database, secrets_manager, launch):
+    """A role of its own whose password lives in a secret, and a service reading that secret."""
+    role, password = f"rotating_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    migrated_database(postgres, role, password, role)
+
+    def secret_for(pw: str) -> str:
+        return json.dumps({"engine": "postgres", "username": role, "password": pw,
+                           "host": "127.0.0.1", "port": postgres.port, "dbname": role})
+
+    arn = secrets_manager.create_secret(Name=f"meridian/test/{role}", SecretString=secret_for(password))["ARN"]
+
+    class Rotation:
+        passwords = [password]
+        service = launch(secret_reader=SecretsManagerReader(client=secrets_manager),
+                         DB_SECRET_ARN=arn, DATABASE_URL="")
+
+        def change_database_password(self) -> None:
+            self.passwords.append(uuid.uuid4().hex)
+            postgres.set_password(role, self.passwords[-1])
+            postgres.terminate_sessions(role)  # pooled sessions must log in again, as after a failover
+
+        def publish_secret(self) -> None:
+            secrets_manager.put_secret_value(SecretId=arn, SecretString=secret_for(self.passwords[-1]))
+
+    return Rotation()
+
+
+def post(service, key, make_body):
+    return service.client.post("/payments", json=make_body(), headers={"Idempotency-Key": key})
+
+
+def test_a_completed_rotation_is_picked_up_within_the_next_request(rotating, make_body, new_key, captured_logs):
+    assert post(rotating.service, new_key(), make_body).status_code == 201
+    rotating.change_database_password()
+    rotating.publish_secret()
+    assert post(rotating.service, new_key(), make_body).status_code == 201
+    messages = [line["message"] for line in captured_logs()]
+    assert "database rejected the credentials; reloading the secret" in messages
+    assert not any(password in json.dumps(captured_logs()) for password in rotating.passwords)
+
+
+def test_while_the_secret_lags_the_database_writes_get_503_then_succeed(rotating, make_body, new_key, captured_logs):
+    rotating.change_database_password()
+    key = new_key()
+    lagging = post(rotating.service, key, make_body)
+    rotating.publish_secret()
+    assert (lagging.status_code, lagging.json()["error"]) == (503, "database_unavailable")
+    assert post(rotating.service, key, make_body).status_code == 201
+    assert rotating.service.client.get("/health").status_code == 200
+    assert not any(password in json.dumps(captured_logs()) for password in rotating.passwords)
+
+
+@pytest.mark.parametrize("stored, healthy", [
+    (lambda token: json.dumps({"token": token}), True),
+    (lambda token: token, True),
+    (lambda token: json.dumps({"token": "wrong-" + token}), False),
+], ids=["json-token", "bare-token", "wrong-token"])
+def test_the_redis_auth_token_can_come_from_a_secret(secrets_manager, redis_server, launch, stored, healthy):
+    arn = secrets_manager.create_secret(Name=f"meridian/test/redis-{uuid.uuid4().hex[:8]}",
+                                        SecretString=stored(redis_server.password))["ARN"]
+    service = launch(secret_reader=SecretsManagerReader(client=secrets_manager),
+                     REDIS_AUTH_TOKEN="", REDIS_AUTH_SECRET_ARN=arn)
+    health = service.client.get("/health").json()
+    assert (health["checks"]["redis"] == "ok") is healthy
