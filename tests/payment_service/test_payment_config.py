@@ -1,0 +1,116 @@
+"""Configuration from the environment: local runs need nothing, anything else gets TLS (APP-1)."""
+
+import json
+import ssl
+
+import certifi
+import pytest
+from redis.asyncio.connection import SSLConnection
+
+from payment_service.cache import redis_client
+from payment_service.config import ConfigError, DatabaseSettings, DbCredentials, Settings, effective_sslmode
+from payment_service.credentials import credentials_from_secret, redis_token_from_secret
+from payment_service.database import ssl_for
+
+pytestmark = pytest.mark.req("APP-1")
+LOCAL = {"DATABASE_URL": "postgresql://app:pw@127.0.0.1:5432/payments"}
+REMOTE_HOST = "writer.cluster-abc.eu-west-1.rds.amazonaws.com"
+DEPLOYED = {"DB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app", "AWS_REGION": "eu-west-1",
+            "REDIS_URL": "rediss://master.cache.example.internal:6379/0", "STARTUP_DELAY_SECONDS": "30"}
+
+
+def database_settings(**env) -> DatabaseSettings:
+    return Settings.from_env({**DEPLOYED, **env}).database
+
+
+def credentials(host: str) -> DbCredentials:
+    return DbCredentials(user="app", password="pw", host=host, port=5432, database="payments")
+
+
+def test_a_local_run_needs_only_a_database_url():
+    settings = Settings.from_env(LOCAL)
+    assert settings.redis.url == "redis://127.0.0.1:6379/0"
+    assert settings.startup_delay_seconds == 0.0
+    assert ssl_for(credentials("127.0.0.1"), settings.database) is False
+
+
+def test_the_deployed_configuration_reads_the_secret_and_the_startup_delay():
+    settings = Settings.from_env(DEPLOYED)
+    assert settings.database.secret_arn == DEPLOYED["DB_SECRET_ARN"]
+    assert settings.startup_delay_seconds == 30.0
+    assert settings.redis.tls
+
+
+@pytest.mark.parametrize("env, mode", [
+    ({}, "require"),
+    ({"DB_SSL_ROOT_CERT": "/etc/ssl/rds-global-bundle.pem"}, "verify-full"),
+    ({"DB_SSLMODE": "require"}, "require"),
+])
+def test_postgres_beyond_loopback_gets_tls_by_default(env, mode):
+    assert effective_sslmode(REMOTE_HOST, database_settings(**env)) == mode
+
+
+def test_require_encrypts_without_checking_and_verify_full_checks_certificate_and_host():
+    required = ssl_for(credentials(REMOTE_HOST), database_settings())
+    # Any real CA bundle will do; in the image it is the RDS bundle DB_SSL_ROOT_CERT points at.
+    verified = ssl_for(credentials(REMOTE_HOST), database_settings(DB_SSL_ROOT_CERT=certifi.where()))
+    assert (required.verify_mode, required.check_hostname) == (ssl.CERT_NONE, False)
+    assert (verified.verify_mode, verified.check_hostname) == (ssl.CERT_REQUIRED, True)
+
+
+def test_redis_over_rediss_uses_tls_and_the_auth_token():
+    client = redis_client(Settings.from_env(DEPLOYED).redis, "token")
+    connection = client.connection_pool.make_connection()
+    assert isinstance(connection, SSLConnection)
+    assert (connection.ssl_context.cert_reqs, connection.ssl_context.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert connection.password == "token"
+
+
+@pytest.mark.parametrize("env, named", [
+    ({"DB_SECRET_ARN": "", "DATABASE_URL": ""}, "DB_SECRET_ARN"),
+    ({"DB_SECRET_ARN": "", "DATABASE_URL": f"postgresql://app:pw@{REMOTE_HOST}/payments", "DB_SSLMODE": "disable"},
+     "DB_SSLMODE"),
+    ({"DB_SECRET_ARN": "", "DATABASE_URL": "mysql://app@127.0.0.1/payments"}, "DATABASE_URL"),
+    ({"DB_SECRET_ARN": "", "DATABASE_URL": "postgresql://app@127.0.0.1/p?sslmode=disable"}, "DATABASE_URL"),
+    ({"DB_SSLMODE": "prefer"}, "DB_SSLMODE"),
+    ({"DB_SSLMODE": "verify-full"}, "DB_SSL_ROOT_CERT"),
+    ({"REDIS_URL": "redis://master.cache.example.internal:6379/0"}, "REDIS_URL"),
+    ({"REDIS_URL": "rediss://:token@master.cache.example.internal:6379/0"}, "REDIS_URL"),
+    ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
+    ({"STARTUP_DELAY_SECONDS": "3600"}, "STARTUP_DELAY_SECONDS"),
+    ({"STARTUP_DELAY_SECONDS": "soon"}, "STARTUP_DELAY_SECONDS"),
+    ({"DB_POOL_MIN": "20", "DB_POOL_MAX": "5"}, "DB_POOL_MIN"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+], ids=["no-database", "clear-text-remote", "not-postgres", "query-in-url", "unknown-sslmode", "verify-without-ca",
+        "clear-text-redis", "password-in-redis-url", "not-redis", "delay-too-long", "delay-not-a-number",
+        "pool-inverted", "log-level"])
+def test_bad_configuration_is_one_error_naming_the_variable(env, named):
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env({**DEPLOYED, **env})
+
+
+def test_secret_fields_fill_in_what_the_environment_leaves_open():
+    secret = json.dumps({"username": "app", "password": "pw", "host": "secret-host", "port": 6432, "dbname": "pay"})
+    from_secret = credentials_from_secret(secret, database_settings())
+    overridden = credentials_from_secret(secret, database_settings(DB_HOST="proxy-host", DB_PORT="5432"))
+    assert (from_secret.host, from_secret.port, from_secret.database) == ("secret-host", 6432, "pay")
+    assert (overridden.host, overridden.port) == ("proxy-host", 5432)
+    assert "pw" not in repr(from_secret)
+
+
+@pytest.mark.parametrize("secret", ["not json", json.dumps({"username": "app"}), json.dumps(["app", "pw"])])
+def test_a_malformed_database_secret_is_a_clear_error(secret):
+    with pytest.raises(ConfigError, match="username and password"):
+        credentials_from_secret(secret, database_settings())
+
+
+def test_a_database_secret_without_a_host_needs_db_host():
+    with pytest.raises(ConfigError, match="DB_HOST"):
+        credentials_from_secret(json.dumps({"username": "app", "password": "pw"}), database_settings())
+
+
+def test_the_redis_token_secret_may_be_bare_or_json():
+    assert redis_token_from_secret("bare-token") == "bare-token"
+    assert redis_token_from_secret(json.dumps({"auth_token": "json-token"})) == "json-token"
+    with pytest.raises(ConfigError, match="REDIS_AUTH_SECRET_ARN"):
+        redis_token_from_secret(json.dumps({"user": "x"}))
