@@ -91,6 +91,18 @@ CANARY_STACK = {
     "provider": {"aws": [{"region": "us-east-1"}]},
     "resource": {
         "aws_s3_bucket": {"canary_bucket_0A1B2C3D": {"bucket": "policy-gate-canary"}},
+        # cdktf renders policies as JSON strings; the gate must read them, not pass them unread
+        "aws_kms_key": {
+            "canary_key_0A1B2C3D": {
+                "enable_key_rotation": True,
+                "policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}],
+                    }
+                ),
+            }
+        },
         "aws_security_group": {
             "canary_ssh_0A1B2C3D": {
                 "name": "policy-gate-canary",
@@ -105,9 +117,10 @@ CANARY_STACK = {
 
 
 @pytest.mark.req("QA-2")
-def test_the_gate_bites_on_an_unencrypted_bucket_and_world_open_ssh(tmp_path):
+def test_the_gate_bites_on_an_unencrypted_bucket_world_open_ssh_and_a_key_open_to_anyone(tmp_path):
     require_checkov()
-    # GIVEN a synthesized output with an unencrypted bucket and SSH open to 0.0.0.0/0, no suppressions
+    # GIVEN a synthesized output with an unencrypted bucket, SSH open to 0.0.0.0/0 and a KMS key
+    # whose policy lets any principal use it, and no suppressions
     stack_dir = tmp_path / "out" / "stacks" / "policy-gate-canary"
     stack_dir.mkdir(parents=True)
     (stack_dir / "cdk.tf.json").write_text(json.dumps(CANARY_STACK))
@@ -120,11 +133,12 @@ def test_the_gate_bites_on_an_unencrypted_bucket_and_world_open_ssh(tmp_path):
         text=True,
         timeout=900,
     )
-    # THEN it fails and names both resources with their checks
+    # THEN it fails and names each resource with its check
     assert gate.returncode == 1, gate.stdout + gate.stderr
     assert "scanning" in gate.stderr and "policy-gate-canary" in gate.stderr
     assert "FAILED CKV_AWS_24 policy-gate-canary aws_security_group.canary_ssh_0A1B2C3D" in gate.stdout
     assert "FAILED CKV_AWS_145 policy-gate-canary aws_s3_bucket.canary_bucket_0A1B2C3D" in gate.stdout
+    assert "FAILED CKV_AWS_33 policy-gate-canary aws_kms_key.canary_key_0A1B2C3D" in gate.stdout
 
 
 def _scan_of(*findings: Finding) -> ScanResult:

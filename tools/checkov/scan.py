@@ -1,11 +1,13 @@
 """One Checkov run over every stack of one or more cdktf outputs, read back as findings.
 
 Checkov runs in its own virtualenv (its pins clash with cdktf's), so the gate shells out to the
-executable that tools/bootstrap.sh exports as MERIDIAN_CHECKOV. Offline it needs --skip-download
-and BC_SKIP_MAPPING=TRUE. cdktf writes JSON Terraform (`stacks/<stack>/cdk.tf.json`), which only
-Checkov's `terraform_json` framework reads; `terraform` finds nothing in it and passes silently.
-Each file is passed as it lies: Checkov links references within a folder, and each stack keeps
-its own folder, so the primary and secondary stacks (same addresses) are never mixed up.
+executable that tools/bootstrap.sh exports as MERIDIAN_CHECKOV, through checkov_json_policies.py
+so that policy checks read cdktf's JSON policy strings instead of passing them unread. Offline it
+needs --skip-download and BC_SKIP_MAPPING=TRUE. cdktf writes JSON Terraform
+(`stacks/<stack>/cdk.tf.json`), which only Checkov's `terraform_json` framework reads; `terraform`
+finds nothing in it and passes silently. Each file is passed where it lies: Checkov links
+references within a folder, and each stack keeps its own folder, so the primary and secondary
+stacks (same addresses) are never mixed up.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 CHECKOV_ENV = "MERIDIAN_CHECKOV"
+POLICY_DECODING_WRAPPER = Path(__file__).with_name("checkov_json_policies.py")
 HEARTBEAT_SECONDS = 15
 # A hung scan must not eat CI's whole budget; a full scan takes seconds to a few minutes.
 TIMEOUT_SECONDS = 20 * 60
@@ -65,8 +68,11 @@ def checkov_executable() -> Path:
             "Checkov from tools/checkov/requirements.txt into its own virtualenv and exports it"
         )
     path = Path(value)
-    if not os.access(path, os.X_OK):
-        raise ScanError(f"{CHECKOV_ENV}={value} is not an executable; run `./meridian setup` to reinstall Checkov")
+    if not os.access(path, os.X_OK) or not os.access(path.with_name("python"), os.X_OK):
+        raise ScanError(
+            f"{CHECKOV_ENV}={value} is not Checkov in a virtualenv (executable and python beside it); "
+            "run `./meridian setup` to reinstall it"
+        )
     return path
 
 
@@ -111,7 +117,9 @@ def scan(stacks: tuple[Stack, ...], checkov: Path, progress: Callable[[str], Non
 
 
 def _run_checkov(checkov: Path, files: list[Path], progress: Callable[[str], None]) -> dict | list:
-    command = [str(checkov), "--framework", "terraform_json", "--skip-download", "--output", "json", "--quiet"]
+    # Checkov's own Python runs it through the wrapper that lets policy checks read JSON policies.
+    command = [str(checkov.with_name("python")), str(POLICY_DECODING_WRAPPER)]
+    command += ["--framework", "terraform_json", "--skip-download", "--output", "json", "--quiet"]
     # --soft-fail: failed checks are the gate's to judge; a non-zero exit then means Checkov broke.
     command += ["--soft-fail", "--file", *map(str, files)]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}
