@@ -7,54 +7,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import os
 import sys
-import urllib.error
-import urllib.request
-
-from . import logs
-from .config import ConfigError, Settings
-from .credentials import DatabaseCredentials, default_secret_reader
-from .database import Database, DatabaseUnavailable
-from .migrations import migrate
-
-log = logging.getLogger("payment_service.cli")
-
-
-async def _migrate(settings: Settings) -> list[int]:
-    database = Database(settings.database, DatabaseCredentials(settings.database, default_secret_reader(settings)))
-    try:
-        return await database.run(migrate)
-    finally:
-        await database.close()
-
-
-def migrate_command() -> int:
-    try:
-        settings = Settings.from_env()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    logs.configure(settings.log_level)
-    try:
-        applied = asyncio.run(_migrate(settings))
-    except DatabaseUnavailable as error:
-        log.error("migration failed: database unavailable", extra={"error_type": str(error)})
-        return 1
-    log.info("migrations done", extra={"applied_versions": ",".join(map(str, applied)) or "none"})
-    return 0
-
-
-def healthcheck_command() -> int:
-    # uvicorn reads UVICORN_PORT itself, so the image sets the port once for both.
-    port = os.environ.get("UVICORN_PORT", "8080")
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
-            return 0 if response.status == 200 else 1
-    except (urllib.error.URLError, OSError):
-        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +15,12 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("migrate", "healthcheck"))
     command = parser.parse_args(argv).command
-    return migrate_command() if command == "migrate" else healthcheck_command()
+    # Each command imports only what it needs: the health check must not load the database driver.
+    if command == "migrate":
+        from .migrations import main as migrate
+        return migrate()
+    from .healthcheck import main as healthcheck
+    return healthcheck()
 
 
 if __name__ == "__main__":

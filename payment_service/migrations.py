@@ -6,9 +6,16 @@ the same time apply each version exactly once. Versions are append-only: never e
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 
 import asyncpg
+
+from . import logs
+from .config import ConfigError, Settings
+from .credentials import DatabaseCredentials, default_secret_reader
+from .database import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 # Arbitrary constant shared by every migrating process ("PAYM" in ASCII).
@@ -72,3 +79,28 @@ async def migrate(connection: asyncpg.Connection) -> list[int]:
     finally:
         await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
     return applied_now
+
+
+async def _migrate_with(settings: Settings) -> list[int]:
+    database = Database(settings.database, DatabaseCredentials(settings.database, default_secret_reader(settings)))
+    try:
+        return await database.run(migrate)
+    finally:
+        await database.close()
+
+
+def main() -> int:
+    """`python -m payment_service migrate`: 0 when done, 1 when the database is unreachable, 2 on bad configuration."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    try:
+        applied = asyncio.run(_migrate_with(settings))
+    except DatabaseUnavailable as error:
+        log.error("migration failed: database unavailable", extra={"error_type": str(error)})
+        return 1
+    log.info("migrations done", extra={"applied_versions": ",".join(map(str, applied)) or "none"})
+    return 0

@@ -1,0 +1,161 @@
+"""The container image, read from payment_service/Dockerfile: two stages, slim, non-root, a
+HEALTHCHECK the image can run, pins equal to the lock; built for real when a Docker engine is
+there (APP-1)."""
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from payment_service import pinned_requirements
+from payment_service.localservers import free_port
+
+pytestmark = pytest.mark.req("APP-1")
+SERVICE_DIR = Path(pinned_requirements.__file__).resolve().parent
+REPO_ROOT = SERVICE_DIR.parent
+BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|cc|make|build-essential|apt-get|apk|pip3? install)\b")
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n", " ", "\n".join(line for line in dockerfile.read_text().splitlines()
+                                         if not line.lstrip().startswith("#")))
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in text.splitlines() if line.strip()]
+
+
+def stages(dockerfile: Path) -> list[dict]:
+    """Each stage's base image (build arguments resolved) and its instructions."""
+    global_args, result = {}, []
+    for keyword, arguments in instructions(dockerfile):
+        if keyword == "ARG" and not result:
+            name, _, default = arguments.partition("=")
+            global_args[name] = default
+        elif keyword == "FROM":
+            base = re.sub(r"\$\{(\w+)\}", lambda m: global_args[m.group(1)], arguments.split()[0])
+            result.append({"base": base, "name": arguments.split()[-1], "steps": []})
+        else:
+            result[-1]["steps"].append((keyword, arguments))
+    return result
+
+
+def steps(stage: dict, keyword: str) -> list[str]:
+    return [arguments for kind, arguments in stage["steps"] if kind == keyword]
+
+
+def exec_form(arguments: str) -> list[str]:
+    return json.loads(arguments[arguments.index("["):])
+
+
+@pytest.fixture(scope="module")
+def image():
+    return stages(SERVICE_DIR / "Dockerfile")
+
+
+@pytest.fixture(scope="module")
+def runtime(image):
+    return image[-1]
+
+
+def test_the_image_has_a_builder_stage_and_a_slim_python_runtime(image, runtime):
+    assert len(image) >= 2
+    assert re.fullmatch(r"python:3\.11[\w.]*-slim(-\w+)?", runtime["base"])
+    # Same base in both stages: the virtualenv's interpreter symlinks must resolve in the runtime.
+    assert image[0]["base"] == runtime["base"]
+    assert any("--from=builder" in copy for copy in steps(runtime, "COPY"))
+
+
+def test_the_runtime_runs_as_uid_1000_and_carries_no_build_tools(runtime):
+    assert steps(runtime, "USER")[-1] in ("1000", "1000:1000")
+    assert any("--uid 1000" in run for run in steps(runtime, "RUN"))
+    for run in steps(runtime, "RUN"):
+        assert not BUILD_TOOLS.search(run), run
+
+
+def test_the_healthcheck_runs_python_which_the_runtime_base_provides(runtime):
+    [healthcheck] = steps(runtime, "HEALTHCHECK")
+    command = exec_form(healthcheck)
+    assert command == ["python", "-m", "payment_service", "healthcheck"]
+    assert runtime["base"].startswith("python:")  # the official image puts python on PATH
+    assert (SERVICE_DIR / "healthcheck.py").exists()
+    assert "healthcheck.py" not in (SERVICE_DIR / ".dockerignore").read_text()
+
+
+def test_the_port_is_declared_once_for_uvicorn_expose_and_the_healthcheck(runtime):
+    environment = " ".join(steps(runtime, "ENV"))
+    assert f"UVICORN_PORT={steps(runtime, 'EXPOSE')[0]}" in environment
+
+
+def test_files_left_out_of_the_image_are_never_imported_by_the_service():
+    ignored = {line.strip() for line in (SERVICE_DIR / ".dockerignore").read_text().splitlines()
+               if line.strip().endswith(".py")}
+    probe = ("import sys, payment_service.app, payment_service.__main__, payment_service.migrations, "
+             "payment_service.healthcheck; print(' '.join(sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert ignored and not {f"payment_service.{name[:-3]}" for name in ignored} & set(loaded)
+
+
+def test_the_image_requirements_are_the_lock_pins_with_hashes():
+    lock = json.loads(pinned_requirements.LOCK_FILE.read_text())
+    assert pinned_requirements.REQUIREMENTS_FILE.read_text() == pinned_requirements.render(lock), \
+        "stale: run python -m payment_service.pinned_requirements"
+    pipfile = (REPO_ROOT / "Pipfile").read_text()
+    for package in pinned_requirements.RUNTIME_PACKAGES:
+        pin = re.search(rf'^{package} = "(==[^"]+)"', pipfile, re.M).group(1)
+        assert f"\n{package}{pin} \\" in pinned_requirements.REQUIREMENTS_FILE.read_text()
+
+
+def test_the_image_command_serves_the_app_with_json_lines_logs(runtime, base_env):
+    # The CMD as the container runs it; WORKDIR /app holds payment_service/ as the repository root does.
+    command = exec_form(steps(runtime, "CMD")[0])
+    port = free_port()
+    env = {"PATH": os.environ.get("PATH", ""), "UVICORN_HOST": "127.0.0.1", "UVICORN_PORT": str(port), **base_env}
+    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, status = time.monotonic() + 20, None
+        while status != 200 and time.monotonic() < deadline and server.poll() is None:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/health", headers={"X-Request-ID": "image-cmd"}).status_code
+            except httpx.TransportError:
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert status == 200
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert any(line["request_id"] == "image-cmd" and line.get("path") == "/health" for line in lines)
+    assert any(line["logger"].startswith("uvicorn") for line in lines)
+
+
+def docker_engine_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+
+
+@pytest.mark.skipif(not docker_engine_available(), reason="no Docker engine answers `docker info` on this machine")
+def test_the_image_builds_and_runs_as_uid_1000():
+    tag = f"meridian-payment-service:test-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["docker", "build", "-t", tag, str(SERVICE_DIR)], check=True, timeout=900)
+    try:
+        def run(*argv: str) -> str:
+            return subprocess.run(["docker", "run", "--rm", "--entrypoint", argv[0], tag, *argv[1:]],
+                                  check=True, capture_output=True, text=True, timeout=120).stdout.strip()
+        assert run("id", "-u") == "1000"
+        assert run("python", "-c", "import payment_service.app; print('ok')") == "ok"
+        assert run("sh", "-c", "command -v gcc pip || true") == ""
+        inspected = json.loads(subprocess.run(["docker", "image", "inspect", tag], check=True, capture_output=True,
+                                              text=True).stdout)[0]["Config"]
+        assert inspected["Healthcheck"]["Test"] == ["CMD", *exec_form(steps(stages(SERVICE_DIR / "Dockerfile")[-1],
+                                                                              "HEALTHCHECK")[0])]
+    finally:
+        subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True)
