@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -56,10 +58,11 @@ func mapNestedObjects(nested *tfprotov6.SchemaNestedBlock, value tftypes.Value, 
 	case tfprotov6.SchemaNestedBlockNestingModeSingle, tfprotov6.SchemaNestedBlockNestingModeGroup:
 		return change(value)
 	case tfprotov6.SchemaNestedBlockNestingModeMap:
-		var elements map[string]tftypes.Value
-		if err := value.As(&elements); err != nil {
+		var shared map[string]tftypes.Value
+		if err := value.As(&shared); err != nil {
 			return value, err
 		}
+		elements := maps.Clone(shared) // see objectAttributes
 		for key, element := range elements {
 			updated, err := change(element)
 			if err != nil {
@@ -69,10 +72,11 @@ func mapNestedObjects(nested *tfprotov6.SchemaNestedBlock, value tftypes.Value, 
 		}
 		return tftypes.NewValue(value.Type(), elements), nil
 	default:
-		var elements []tftypes.Value
-		if err := value.As(&elements); err != nil {
+		var shared []tftypes.Value
+		if err := value.As(&shared); err != nil {
 			return value, err
 		}
+		elements := slices.Clone(shared) // see objectAttributes
 		for index, element := range elements {
 			updated, err := change(element)
 			if err != nil {
@@ -87,29 +91,36 @@ func mapNestedObjects(nested *tfprotov6.SchemaNestedBlock, value tftypes.Value, 
 // emptyObject is an object of the block with null attributes, no nested list/set/map elements and
 // null single blocks: the shape of a freshly imported resource before it is read.
 func emptyObject(block *tfprotov6.SchemaBlock) tftypes.Value {
-	objectType := block.ValueType().(tftypes.Object)
+	objectType := blockType(block)
 	attributes := make(map[string]tftypes.Value, len(objectType.AttributeTypes))
 	for name, typ := range objectType.AttributeTypes {
 		attributes[name] = tftypes.NewValue(typ, nil)
 	}
 	for _, nested := range block.BlockTypes {
 		typ := objectType.AttributeTypes[nested.TypeName]
-		switch nested.Nesting {
-		case tfprotov6.SchemaNestedBlockNestingModeList, tfprotov6.SchemaNestedBlockNestingModeSet:
-			attributes[nested.TypeName] = tftypes.NewValue(typ, []tftypes.Value{})
-		case tfprotov6.SchemaNestedBlockNestingModeMap:
+		dynamic := typ.Is(tftypes.DynamicPseudoType) // a tuple or object of elements, see blockType
+		switch {
+		case nested.Nesting == tfprotov6.SchemaNestedBlockNestingModeMap && dynamic:
+			attributes[nested.TypeName] = tftypes.NewValue(tftypes.Object{AttributeTypes: map[string]tftypes.Type{}}, map[string]tftypes.Value{})
+		case nested.Nesting == tfprotov6.SchemaNestedBlockNestingModeMap:
 			attributes[nested.TypeName] = tftypes.NewValue(typ, map[string]tftypes.Value{})
+		case nested.Nesting == tfprotov6.SchemaNestedBlockNestingModeList && dynamic:
+			attributes[nested.TypeName] = tftypes.NewValue(tftypes.Tuple{ElementTypes: []tftypes.Type{}}, []tftypes.Value{})
+		case nested.Nesting == tfprotov6.SchemaNestedBlockNestingModeList, nested.Nesting == tfprotov6.SchemaNestedBlockNestingModeSet:
+			attributes[nested.TypeName] = tftypes.NewValue(typ, []tftypes.Value{})
 		}
 	}
 	return tftypes.NewValue(objectType, attributes)
 }
 
+// objectAttributes copies an object's attributes: Value.As hands out the value's own map, and
+// changing that would silently change the value (and every value sharing it) too.
 func objectAttributes(object tftypes.Value) (map[string]tftypes.Value, error) {
 	var attributes map[string]tftypes.Value
 	if err := object.As(&attributes); err != nil {
 		return nil, err
 	}
-	return attributes, nil
+	return maps.Clone(attributes), nil
 }
 
 // knownString is the Go string of a known, non-null string attribute of an object, else "".

@@ -169,3 +169,61 @@ func attribute(block *tfprotov6.SchemaBlock, name string) *tfprotov6.SchemaAttri
 	}
 	return nil
 }
+
+// valueType is the type Terraform encodes an object of the schema with. It differs from
+// tfprotov6's Schema.ValueType where Terraform core does: a list or map block holding dynamic values
+// is a tuple or object of possibly different element types, so the block's type is dynamic.
+func valueType(schema *tfprotov6.Schema) tftypes.Type {
+	return blockType(schema.Block)
+}
+
+func blockType(block *tfprotov6.SchemaBlock) tftypes.Object {
+	attributes := make(map[string]tftypes.Type, len(block.Attributes)+len(block.BlockTypes))
+	for _, attribute := range block.Attributes {
+		attributes[attribute.Name] = attribute.Type
+	}
+	for _, nested := range block.BlockTypes {
+		inner := blockType(nested.Block)
+		switch nested.Nesting {
+		case tfprotov6.SchemaNestedBlockNestingModeList:
+			attributes[nested.TypeName] = tftypes.List{ElementType: inner}
+		case tfprotov6.SchemaNestedBlockNestingModeSet:
+			attributes[nested.TypeName] = tftypes.Set{ElementType: inner}
+		case tfprotov6.SchemaNestedBlockNestingModeMap:
+			attributes[nested.TypeName] = tftypes.Map{ElementType: inner}
+		default:
+			attributes[nested.TypeName] = inner
+		}
+		if nested.Nesting != tfprotov6.SchemaNestedBlockNestingModeSingle && nested.Nesting != tfprotov6.SchemaNestedBlockNestingModeGroup && holdsDynamic(inner) {
+			attributes[nested.TypeName] = tftypes.DynamicPseudoType
+		}
+	}
+	return tftypes.Object{AttributeTypes: attributes}
+}
+
+// holdsDynamic reports whether a type is or contains the dynamic pseudo-type.
+func holdsDynamic(typ tftypes.Type) bool {
+	switch typed := typ.(type) {
+	case tftypes.List:
+		return holdsDynamic(typed.ElementType)
+	case tftypes.Set:
+		return holdsDynamic(typed.ElementType)
+	case tftypes.Map:
+		return holdsDynamic(typed.ElementType)
+	case tftypes.Object:
+		for _, attributeType := range typed.AttributeTypes {
+			if holdsDynamic(attributeType) {
+				return true
+			}
+		}
+		return false
+	case tftypes.Tuple:
+		for _, elementType := range typed.ElementTypes {
+			if holdsDynamic(elementType) {
+				return true
+			}
+		}
+		return false
+	}
+	return typ.Is(tftypes.DynamicPseudoType)
+}

@@ -38,7 +38,7 @@ func (p *offlineProvider) ReadDataSource(_ context.Context, req *tfprotov6.ReadD
 }
 
 func (p *offlineProvider) readDataSource(typeName string, schema *tfprotov6.Schema, configValue *tfprotov6.DynamicValue) (*tfprotov6.DynamicValue, error) {
-	typ := schema.ValueType()
+	typ := valueType(schema)
 	config, err := configValue.Unmarshal(typ)
 	if err != nil {
 		return nil, err

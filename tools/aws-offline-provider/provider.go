@@ -88,7 +88,7 @@ func (p *offlineProvider) ValidateProviderConfig(_ context.Context, req *tfproto
 }
 
 func (p *offlineProvider) ConfigureProvider(_ context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
-	config, err := req.Config.Unmarshal(p.catalog.provider.ValueType())
+	config, err := req.Config.Unmarshal(valueType(p.catalog.provider))
 	if err != nil {
 		return &tfprotov6.ConfigureProviderResponse{Diagnostics: errorDiagnostics("Invalid provider configuration", err.Error())}, nil
 	}

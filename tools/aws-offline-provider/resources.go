@@ -33,7 +33,7 @@ func (p *offlineProvider) PlanResourceChange(_ context.Context, req *tfprotov6.P
 }
 
 func (p *offlineProvider) plan(schema *tfprotov6.Schema, proposedValue, configValue *tfprotov6.DynamicValue) (*tfprotov6.DynamicValue, error) {
-	typ := schema.ValueType()
+	typ := valueType(schema)
 	proposed, err := proposedValue.Unmarshal(typ)
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func (p *offlineProvider) ApplyResourceChange(_ context.Context, req *tfprotov6.
 	if diagnostics != nil {
 		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: diagnostics}, nil
 	}
-	typ := schema.ValueType()
+	typ := valueType(schema)
 	planned, err := req.PlannedState.Unmarshal(typ)
 	if err != nil {
 		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errorDiagnostics("Invalid planned state for "+req.TypeName, err.Error())}, nil
@@ -140,7 +140,7 @@ func (p *offlineProvider) ImportResourceState(_ context.Context, req *tfprotov6.
 	imported, err := withID(emptyObject(schema.Block), req.ID)
 	if err == nil {
 		var state tfprotov6.DynamicValue
-		if state, err = tfprotov6.NewDynamicValue(schema.ValueType(), imported); err == nil {
+		if state, err = tfprotov6.NewDynamicValue(valueType(schema), imported); err == nil {
 			return &tfprotov6.ImportResourceStateResponse{ImportedResources: []*tfprotov6.ImportedResource{{TypeName: req.TypeName, State: &state}}}, nil
 		}
 	}
@@ -166,7 +166,7 @@ func (p *offlineProvider) UpgradeResourceState(_ context.Context, req *tfprotov6
 	if diagnostics != nil {
 		return &tfprotov6.UpgradeResourceStateResponse{Diagnostics: diagnostics}, nil
 	}
-	typ := schema.ValueType()
+	typ := valueType(schema)
 	value, err := req.RawState.UnmarshalWithOpts(typ, tfprotov6.UnmarshalOpts{ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true}})
 	if err == nil {
 		var upgraded tfprotov6.DynamicValue

@@ -17,6 +17,7 @@ This module turns the JavaScript into plain records; ``schema_gen`` turns the re
 
 from __future__ import annotations
 
+import json
 import re
 import tarfile
 from dataclasses import dataclass, field
@@ -35,6 +36,10 @@ _CONSTRUCTED = re.compile(r'this\._\w+ = new (?:\w+\.)?(\w+)\(this, "(\w+)"(?:, 
 _RESOURCE_TYPE = re.compile(r'\.tfResourceType = "(\w+)";')
 _PROPERTY_REF = re.compile(r"(?:this\._|struct\.|struct!\.)(\w+)")
 _STRUCT_FUNCTION_REF = re.compile(r"(?:(\w+)\.)?(\w+)ToHclTerraform\b")
+
+
+class BindingsError(Exception):
+    """The installed bindings are missing or not shaped like CDKTF provider bindings."""
 
 
 @dataclass(frozen=True)
@@ -80,18 +85,33 @@ class ModuleFacts:
     struct_inputs: dict[str, list[InputEntry]] = field(default_factory=dict)  # lowercased struct
 
 
-def read_modules(tarball: Path) -> dict[str, ModuleFacts]:
+@dataclass
+class Bindings:
+    """The parsed modules of the bindings and the provider version they were generated for."""
+
+    modules: dict[str, ModuleFacts]
+    provider_version: str
+
+
+def read_bindings(tarball: Path) -> Bindings:
     """Parse every JavaScript file of the bindings' jsii tarball, grouped by module folder."""
     sources: dict[str, list[str]] = {}
+    package: dict = {}
     with tarfile.open(tarball, "r:gz") as archive:
         for member in archive:
             parts = member.name.split("/")
-            if len(parts) < 4 or parts[1] != "lib" or not member.name.endswith(".js"):
+            handle = archive.extractfile(member) if member.isfile() else None
+            if handle is None:
                 continue
-            handle = archive.extractfile(member)
-            if handle is not None:
+            if member.name == "package/package.json":
+                package = json.loads(handle.read())
+            elif len(parts) >= 4 and parts[1] == "lib" and member.name.endswith(".js"):
                 sources.setdefault(parts[2], []).append(handle.read().decode("utf-8"))
-    return {module: parse_module("\n".join(texts)) for module, texts in sources.items()}
+    version = package.get("cdktf", {}).get("provider", {}).get("version")
+    if not version:
+        raise BindingsError(f"{tarball.name} has no package.json naming the Terraform provider version (cdktf.provider.version)")
+    modules = {module: parse_module("\n".join(texts)) for module, texts in sources.items()}
+    return Bindings(modules=modules, provider_version=version)
 
 
 def parse_module(text: str) -> ModuleFacts:

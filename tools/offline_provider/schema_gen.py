@@ -11,7 +11,8 @@ What the bindings cannot say, and how this generator decides (see tools/aws-offl
 * ``MaxItems`` of the provider's own blocks (its structs have no output-reference classes), nor
   ``sensitive``, ``deprecated``, descriptions or argument validation.
 * subtrees the bindings leave untyped (``storageClassType: "any"``, e.g. the WAFv2 rule
-  ``statement``) become attributes of cty type ``dynamic``.
+  ``statement``) become attributes of cty type ``dynamic``; a set block holding one (the WAFv2
+  ``rule``) is served as a list block, since Terraform allows no dynamic values inside sets.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 import sys
 from pathlib import Path
 
-from tools.offline_provider.bindings_js import ClassFacts, ComputedEntry, InputEntry, ModuleFacts, read_modules
+from tools.offline_provider.bindings_js import Bindings, BindingsError, ClassFacts, ComputedEntry, InputEntry, ModuleFacts, read_bindings
 
 _PRIMITIVES = {"string": "string", "number": "number", "boolean": "bool", "any": "dynamic"}
 _ACCESSOR_TYPES = {
@@ -49,10 +50,10 @@ def bindings_tarball() -> Path:
     """The jsii tarball inside the installed `cdktf_cdktf_provider_aws` package (found, not imported)."""
     spec = importlib.util.find_spec("cdktf_cdktf_provider_aws")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("the CDKTF bindings package cdktf_cdktf_provider_aws is not installed in this Python")
+        raise BindingsError("the CDKTF bindings package cdktf_cdktf_provider_aws is not installed in this Python")
     tarballs = sorted(Path(next(iter(spec.submodule_search_locations)), "_jsii").glob("provider-aws@*.jsii.tgz"))
     if not tarballs:
-        raise SystemExit("cdktf_cdktf_provider_aws has no _jsii/provider-aws@*.jsii.tgz")
+        raise BindingsError("cdktf_cdktf_provider_aws has no _jsii/provider-aws@*.jsii.tgz")
     return tarballs[-1]
 
 
@@ -106,11 +107,19 @@ class _ModuleSchema:
 
     def _nested_block(self, entry: InputEntry, is_required: bool, trail) -> dict:
         mode = {"struct": "single"}.get(entry.collection, entry.collection)
-        nested = {"nesting_mode": mode, "block": self._struct_block(entry.element_struct, trail)}
+        block = self._struct_block(entry.element_struct, trail)
+        if mode == "set" and _holds_dynamic(block):
+            # Terraform rejects set blocks holding dynamic values (a set must hash its elements'
+            # exact type); the config syntax of a list block is the same, so serve it as a list.
+            mode = "list"
+        nested = {"nesting_mode": mode, "block": block}
+        # Terraform's own rules: single blocks take min = max (0 or 1), map blocks take neither.
         if mode in ("list", "set") and not entry.mapped_per_element:
             nested["max_items"] = 1
-        if is_required:
+        if is_required and mode in ("list", "set"):
             nested["min_items"] = 1
+        if is_required and mode == "single":
+            nested["min_items"] = nested["max_items"] = 1
         return nested
 
     def _computed_type(self, computed: ComputedEntry, trail):
@@ -135,6 +144,21 @@ class _ModuleSchema:
             inner = ["object", {n: a["type"] for n, a in nested["block"].get("attributes", {}).items()}]
             fields[name] = inner if nested["nesting_mode"] == "single" else [nested["nesting_mode"], inner]
         return ["object", dict(sorted(fields.items()))]
+
+
+def _holds_dynamic(block: dict) -> bool:
+    if any(_type_holds_dynamic(attribute["type"]) for attribute in block.get("attributes", {}).values()):
+        return True
+    return any(_holds_dynamic(nested["block"]) for nested in block.get("block_types", {}).values())
+
+
+def _type_holds_dynamic(cty) -> bool:
+    """Whether a cty JSON type is or contains `dynamic` (["object", {...}], ["list", T], ...)."""
+    if isinstance(cty, str):
+        return cty == "dynamic"
+    inner = cty[1]
+    members = inner.values() if isinstance(inner, dict) else inner if cty[0] == "tuple" else [inner]
+    return any(_type_holds_dynamic(member) for member in members)
 
 
 def _input_type(entry: InputEntry):
@@ -165,10 +189,10 @@ def _empty_block() -> dict:
     return {"description_kind": "plain"}
 
 
-def generate(tarball: Path, provider_address: str) -> dict:
+def generate(bindings: Bindings, provider_address: str) -> dict:
     """The full schema document: provider config, every resource and every data source."""
     resources, data_sources, provider = {}, {}, None
-    for module in read_modules(tarball).values():
+    for module in bindings.modules.values():
         builder = _ModuleSchema(module)
         for facts in module.classes.values():
             if facts.base == "cdktf.TerraformProvider":
@@ -178,7 +202,7 @@ def generate(tarball: Path, provider_address: str) -> dict:
                 block = builder.root_block(facts, _TOP_LEVEL_OPTIONAL_COMPUTED, set())
                 target[facts.resource_type] = {"version": 0, "block": block}
     if provider is None:
-        raise SystemExit(f"{tarball.name} holds no provider class; is it a CDKTF provider bindings package?")
+        raise BindingsError("the bindings hold no provider class; is this a CDKTF provider bindings package?")
     return {
         "format_version": "1.0",
         "provider_schemas": {
@@ -196,11 +220,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--provider-address", required=True, help="fully qualified address of hashicorp/aws")
     parser.add_argument("--out", required=True, type=Path, help="where to write the schema JSON")
     args = parser.parse_args(argv)
-    schema = generate(bindings_tarball(), args.provider_address)
-    partial = args.out.with_name(args.out.name + ".partial")
-    partial.write_text(json.dumps(schema, separators=(",", ":"), sort_keys=True), encoding="utf-8")
-    partial.replace(args.out)
+    try:
+        write_schema(read_bindings(bindings_tarball()), args.provider_address, args.out)
+    except BindingsError as error:
+        print(f"schema_gen: {error}", file=sys.stderr)
+        return 1
     return 0
+
+
+def write_schema(bindings: Bindings, provider_address: str, out: Path) -> None:
+    """Write the schema document atomically (compact, keys sorted: the same bindings give the same bytes)."""
+    schema = generate(bindings, provider_address)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(json.dumps(schema, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+    partial.replace(out)
 
 
 if __name__ == "__main__":
