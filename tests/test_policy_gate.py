@@ -98,7 +98,9 @@ CANARY_STACK = {
                 "policy": json.dumps(
                     {
                         "Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}],
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}
+                        ],
                     }
                 ),
             }
@@ -108,7 +110,13 @@ CANARY_STACK = {
                 "name": "policy-gate-canary",
                 "description": "SSH open to the world",
                 "ingress": [
-                    {"description": "ssh", "from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}
+                    {
+                        "description": "ssh",
+                        "from_port": 22,
+                        "to_port": 22,
+                        "protocol": "tcp",
+                        "cidr_blocks": ["0.0.0.0/0"],
+                    }
                 ],
             }
         },
@@ -127,7 +135,7 @@ def test_the_gate_bites_on_an_unencrypted_bucket_world_open_ssh_and_a_key_open_t
     (tmp_path / "none.yaml").write_text("[]\n")
     # WHEN the gate runs as CI runs it
     gate = subprocess.run(
-        [sys.executable, "-m", "tools.checkov.gate", str(tmp_path / "out"), "--suppressions", str(tmp_path / "none.yaml")],
+        [sys.executable, "-m", "tools.checkov.gate", str(tmp_path / "out"), "--suppressions", tmp_path / "none.yaml"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -146,10 +154,12 @@ def _scan_of(*findings: Finding) -> ScanResult:
 
 
 def test_a_suppression_matches_its_construct_in_every_environment_and_nothing_else():
-    entry = Suppression("CKV_AWS_145", "aws_s3_bucket.remote-state_access-logs_bucket", "r", ("meridian-*-state",))
-    assert entry.matches("CKV_AWS_145", "meridian-prod-state", "aws_s3_bucket.remote-state_access-logs_bucket_82DE9983")
-    assert not entry.matches("CKV_AWS_145", "meridian-prod-primary", "aws_s3_bucket.remote-state_access-logs_bucket_82DE9983")
-    assert not entry.matches("CKV_AWS_144", "meridian-prod-state", "aws_s3_bucket.remote-state_access-logs_bucket_82DE9983")
+    log_bucket = "aws_s3_bucket.remote-state_access-logs_bucket"
+    entry = Suppression("CKV_AWS_145", log_bucket, "r", ("meridian-*-state",))
+    assert entry.matches("CKV_AWS_145", "meridian-prod-state", f"{log_bucket}_82DE9983")
+    assert entry.matches("CKV_AWS_145", "meridian-dev-state", f"{log_bucket}_1A2B3C4D")
+    assert not entry.matches("CKV_AWS_145", "meridian-prod-primary", f"{log_bucket}_82DE9983")
+    assert not entry.matches("CKV_AWS_144", "meridian-prod-state", f"{log_bucket}_82DE9983")
     assert not entry.matches("CKV_AWS_145", "meridian-prod-state", "aws_s3_bucket.remote-state_bucket_9B5F1477")
 
 

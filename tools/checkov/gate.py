@@ -97,7 +97,9 @@ def render(report: GateReport, suppressions_path: Path) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.checkov.gate", description=__doc__.splitlines()[0])
     parser.add_argument("outputs", nargs="+", type=Path, help="cdktf output folders (holding stacks/<stack>/)")
-    parser.add_argument("--suppressions", type=Path, default=DEFAULT_PATH, help="suppression file (default: %(default)s)")
+    parser.add_argument(
+        "--suppressions", type=Path, default=DEFAULT_PATH, help="suppression file (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     try:
         report = run_gate(args.outputs, args.suppressions)

@@ -81,7 +81,9 @@ def find_stacks(outputs: Iterable[Path]) -> tuple[Stack, ...]:
     for output in outputs:
         found = sorted(Path(output).resolve().glob("stacks/*/cdk.tf.json"))
         if not found:
-            raise ScanError(f"no synthesized stacks in {output} (expected stacks/<stack>/cdk.tf.json; synthesize first)")
+            raise ScanError(
+                f"no synthesized stacks in {output} (expected stacks/<stack>/cdk.tf.json; synthesize first)"
+            )
         stacks += [Stack(file.parent.name, Path(output).resolve(), file) for file in found]
     return tuple(stacks)
 

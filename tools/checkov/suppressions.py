@@ -102,6 +102,11 @@ def load_suppressions(path: Path = DEFAULT_PATH) -> list[Suppression]:
     if problems:
         raise SuppressionFileError("\n".join(problems))
     return [
-        Suppression(entry["check"], entry["resource"], " ".join(entry["reason"].split()), tuple(entry.get("stacks", [])))
+        Suppression(
+            check=entry["check"],
+            resource=entry["resource"],
+            reason=" ".join(entry["reason"].split()),
+            stacks=tuple(entry.get("stacks", [])),
+        )
         for entry in raw
     ]
