@@ -1,4 +1,4 @@
-"""Checkov's command line, with JSON policy strings in .tf.json decoded as its plan scanner does.
+"""Checkov's command line, with JSON documents in .tf.json decoded as its plan scanner does.
 
 Run by the gate with the Python of Checkov's own virtualenv (it imports checkov, never the
 project). cdktf renders every policy document (KMS key, bucket, topic, IAM role and policy) as a
@@ -6,8 +6,10 @@ JSON string. Checkov's `terraform_json` parser keeps that string as it is, so ev
 reads a policy passes without looking at it: a KMS key open to `"AWS": "*"` passes CKV_AWS_33.
 Its Terraform plan parser decodes those attributes, per resource type, from
 `RESOURCE_TYPES_JSONIFY`; this wrapper applies the same decoding to .tf.json definitions, so
-policy checks see what they see in HCL and plans. Pinned Checkov (requirements.txt) keeps the
-hooked names stable; if they move, the import fails and the gate stops with Checkov's traceback.
+policy checks see what they see in HCL and plans. The same list covers the other JSON documents
+checks read, such as ECS container definitions (read-only root filesystem). Pinned Checkov
+(requirements.txt) keeps the hooked names stable; if they move, the import fails and the gate
+stops with Checkov's traceback.
 """
 
 from __future__ import annotations
@@ -24,15 +26,15 @@ from checkov.terraform_json import parser as terraform_json_parser
 _prepare_definition = terraform_json_parser.prepare_definition
 
 
-def _decoded_policy(value: Any) -> Optional[dict]:
-    """The policy document in a parsed attribute value (`["{...}"]`), or None when it holds none."""
+def _decoded_document(value: Any) -> Optional[dict | list]:
+    """The JSON document in a parsed attribute value (`["{...}"]`), or None when it holds none."""
     if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
         return None
     try:
         document = json.loads(value[0])
     except json.JSONDecodeError:
         return None  # a Terraform reference such as "${data.x.json}", not a literal document
-    return document if isinstance(document, dict) else None
+    return document if isinstance(document, (dict, list)) else None
 
 
 def prepare_definition_with_policies(definition: dict[str, Any]) -> dict[str, Any]:
@@ -41,8 +43,9 @@ def prepare_definition_with_policies(definition: dict[str, Any]) -> dict[str, An
         for resource_type, resources in block.items():
             attribute = RESOURCE_TYPES_JSONIFY.get(resource_type)
             for config in resources.values() if attribute else ():
-                document = _decoded_policy(config.get(attribute))
+                document = _decoded_document(config.get(attribute))
                 if document is not None:
+                    # the shape Checkov's HCL parser gives a jsonencode() value: one decoded item
                     config[attribute] = [document]
     return prepared
 
