@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 _CLASS_HEAD = re.compile(r"(\w+) extends ([\w.]+) \{")
@@ -33,6 +33,7 @@ _HCL_ENTRY = re.compile(
 _RESET = re.compile(r" reset(\w+)\(\) \{")
 _COMPUTED_COMMENT = re.compile(r"// (\w+) - computed: true, optional: false, required: false\n\s+(.*)\n\s+(.*)")
 _CONSTRUCTED = re.compile(r'this\._\w+ = new (?:\w+\.)?(\w+)\(this, "(\w+)"(?:, (true|false))?\);')
+_FIELD_FROM_CONFIG = re.compile(r"this\._(\w+)(?:\.internalValue)? = config\.(\w+);")
 _RESOURCE_TYPE = re.compile(r'\.tfResourceType = "(\w+)";')
 _PROPERTY_REF = re.compile(r"(?:this\._|struct\.|struct!\.)(\w+)")
 _STRUCT_FUNCTION_REF = re.compile(r"(?:(\w+)\.)?(\w+)ToHclTerraform\b")
@@ -151,7 +152,14 @@ def _read_class(name: str, base: str, chunk: str) -> ClassFacts:
             facts.computed.setdefault(entry.name, entry)
     marker = chunk.find("synthesizeHclAttributes() {")
     if marker >= 0:
-        facts.inputs = _read_inputs(chunk[marker:])
+        # Resource classes read `this._field`; where the public property was renamed to avoid a
+        # clash (get_password_data -> fetchPasswordData, self -> selfAttribute), the constructor's
+        # `this._field = config.publicName;` tells which reset method belongs to the field.
+        public_names = {field: public for field, public in _FIELD_FROM_CONFIG.findall(chunk)}
+        facts.inputs = [
+            replace(entry, property_name=public_names.get(entry.property_name, entry.property_name))
+            for entry in _read_inputs(chunk[marker:])
+        ]
     return facts
 
 
