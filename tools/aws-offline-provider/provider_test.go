@@ -138,7 +138,9 @@ func at(t *testing.T, value tftypes.Value, path *tftypes.AttributePath) tftypes.
 	return found.(tftypes.Value)
 }
 
-func root(name string) *tftypes.AttributePath { return tftypes.NewAttributePath().WithAttributeName(name) }
+func root(name string) *tftypes.AttributePath {
+	return tftypes.NewAttributePath().WithAttributeName(name)
+}
 
 func TestPlanCreateLeavesUnsetComputedUnknownAndMergesTags(t *testing.T) {
 	p := testProvider(t)
