@@ -1,0 +1,65 @@
+"""DC-4: every stack of every environment initializes, validates cleanly and plans under Terraform."""
+
+import pytest
+
+from tests.support.synth import ROLES
+
+ENVS = ["dev", "staging", "prod"]
+
+
+@pytest.mark.req("DC-4")
+@pytest.mark.parametrize("env", ENVS)
+@pytest.mark.parametrize("role", ROLES)
+def test_validate_reports_zero_errors_and_zero_warnings(planned, env, role):
+    validation = planned[env][role].validation
+    assert validation["valid"] is True
+    assert validation["error_count"] == 0 and validation["warning_count"] == 0, validation["diagnostics"]
+
+
+@pytest.mark.req("DC-4")
+@pytest.mark.parametrize("env", ENVS)
+def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
+    stacks = planned[env]
+    for role in ROLES:
+        counts = stacks[role].plan.counts()
+        assert counts["update"] == counts["replace"] == counts["destroy"] == 0, role
+    assert stacks["state"].plan.count_by_type() == {
+        "aws_kms_key": 1, "aws_kms_alias": 1, "aws_dynamodb_table": 1, "aws_s3_bucket": 2,
+        "aws_s3_bucket_versioning": 2, "aws_s3_bucket_server_side_encryption_configuration": 2,
+        "aws_s3_bucket_public_access_block": 2, "aws_s3_bucket_ownership_controls": 2,
+        "aws_s3_bucket_lifecycle_configuration": 2, "aws_s3_bucket_policy": 2, "aws_s3_bucket_logging": 1,
+    }
+    for role in ("primary", "secondary"):
+        created = stacks[role].plan.count_by_type()
+        assert created["aws_kms_key"] == created["aws_kms_alias"] == 10
+        assert created["aws_sns_topic"] == created["aws_sns_topic_policy"] == 1
+    assert stacks["global"].plan.count_by_type() == {"aws_budgets_budget": 1}
+
+
+@pytest.mark.req("DC-4")
+@pytest.mark.parametrize("env", ENVS)
+def test_planned_values_carry_tags_encryption_and_protection(planned, env):
+    state = planned[env]["state"].plan
+    table = state.only_created("aws_dynamodb_table").after
+    assert table["deletion_protection_enabled"] is (env == "prod")
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["tags_all"]["Environment"] == env and table["tags_all"]["ManagedBy"] == "cdktf"
+    for change in planned[env]["primary"].plan.created("aws_kms_key"):
+        assert change.after["enable_key_rotation"] is True
+        assert change.after_unknown.get("arn") is True  # computed by AWS, unknown until apply
+
+
+@pytest.mark.req("DC-4")
+@pytest.mark.parametrize("env", ENVS)
+def test_consumer_stack_plans_with_the_producers_applied_outputs(planned, env):
+    topic_arn = planned[env]["primary"].outputs["alert_topic_arn"]
+    assert topic_arn.startswith("arn:aws:sns:us-east-1:")
+    budget = planned[env]["global"].plan.only_created("aws_budgets_budget").after
+    assert {arn for n in budget["notification"] for arn in n["subscriber_sns_topic_arns"]} == {topic_arn}
+
+
+@pytest.mark.req("DC-4")
+@pytest.mark.parametrize("env", ENVS)
+def test_a_second_plan_after_apply_is_empty(planned, env):
+    workspace = planned[env]["primary"].workspace
+    assert workspace.plan().is_empty()

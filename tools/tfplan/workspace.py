@@ -1,0 +1,143 @@
+"""Working copies of synthesized stacks that Terraform can init, validate, plan and apply locally.
+
+cdktf synth clears its output folder, so each stack is copied into a folder of its own with an
+`meridian_override.tf.json` beside it: the S3 backend becomes a local one, and every
+`terraform_remote_state` reads the producer stack's local state instead of the S3 bucket. With the
+real provider (MERIDIAN_TF_PROVIDER=registry) the override also gives the provider test-only fake
+credentials and skip flags. None of this reaches the synthesized production configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.tfplan import terraform
+from tools.tfplan.plan import Plan
+
+OVERRIDE_FILE = "meridian_override.tf.json"
+STATE_FILE = "terraform.tfstate"
+
+# Only in test working copies, only for the real provider: enough to plan without an AWS account.
+REAL_PROVIDER_TEST_SETTINGS = {
+    "access_key": "meridian-test-access-key",
+    "secret_key": "meridian-test-secret-key",
+    "skip_credentials_validation": True,
+    "skip_requesting_account_id": True,
+    "skip_metadata_api_check": "true",
+    "skip_region_validation": True,
+    "allowed_account_ids": None,  # no account to compare against with fake credentials
+}
+
+
+def provider_mode() -> str:
+    return os.environ.get("MERIDIAN_TF_PROVIDER", "offline")
+
+
+@dataclass
+class StackWorkspace:
+    name: str
+    directory: Path
+    dependencies: list[str] = field(default_factory=list)
+
+    @property
+    def config(self) -> dict:
+        return json.loads((self.directory / "cdk.tf.json").read_text())
+
+    def write_config(self, config: dict) -> None:
+        (self.directory / "cdk.tf.json").write_text(json.dumps(config, indent=2))
+
+    def init(self) -> None:
+        terraform.run(["init", "-input=false", "-no-color"], self.directory)
+
+    def validate(self) -> dict:
+        """`terraform validate -json`: diagnostics as data (it exits 1 when there are errors)."""
+        result = terraform.run(["validate", "-json", "-no-color"], self.directory, check=False)
+        return json.loads(result.stdout)
+
+    def plan(self, *extra: str) -> Plan:
+        terraform.run(["plan", "-input=false", "-lock=false", "-no-color", "-out=tfplan", *extra], self.directory)
+        return Plan(terraform.run_json(["show", "-json", "tfplan"], self.directory))
+
+    def apply(self) -> None:
+        """Apply the plan last made by `plan()`."""
+        terraform.run(["apply", "-input=false", "-lock=false", "-no-color", "-auto-approve", "tfplan"], self.directory)
+
+    def outputs(self) -> dict:
+        return {name: o["value"] for name, o in terraform.run_json(["output", "-json"], self.directory).items()}
+
+    def state(self) -> dict:
+        return terraform.run_json(["show", "-json"], self.directory)
+
+
+def in_place(synth_outdir: Path) -> list[StackWorkspace]:
+    """The synthesized stacks as they are (real S3 backend and state), in dependency order."""
+    manifest = _manifest(synth_outdir)
+    return _in_dependency_order(
+        {
+            name: StackWorkspace(name, synth_outdir / entry["workingDirectory"], list(entry["dependencies"]))
+            for name, entry in manifest.items()
+        }
+    )
+
+
+def prepare(synth_outdir: Path, work_root: Path) -> list[StackWorkspace]:
+    """Copy every stack of one synthesized environment; returns them in dependency order."""
+    manifest = _manifest(synth_outdir)
+    state_keys = {}
+    for name, entry in manifest.items():
+        config = json.loads((synth_outdir / entry["synthesizedStackPath"]).read_text())
+        s3 = config.get("terraform", {}).get("backend", {}).get("s3")
+        if s3:
+            state_keys[s3["key"]] = name
+    workspaces = {}
+    for name, entry in manifest.items():
+        directory = work_root / name
+        if directory.exists():
+            shutil.rmtree(directory)
+        shutil.copytree(synth_outdir / entry["workingDirectory"], directory, ignore=shutil.ignore_patterns(".terraform*"))
+        workspace = StackWorkspace(name, directory, list(entry["dependencies"]))
+        _write_override(workspace, work_root, state_keys)
+        workspaces[name] = workspace
+    return _in_dependency_order(workspaces)
+
+
+def _manifest(synth_outdir: Path) -> dict:
+    return json.loads((synth_outdir / "manifest.json").read_text())["stacks"]
+
+
+def _write_override(workspace: StackWorkspace, work_root: Path, state_keys: dict[str, str]) -> None:
+    override: dict = {"terraform": {"backend": {"local": {"path": STATE_FILE}}}}
+    remote_states = workspace.config.get("data", {}).get("terraform_remote_state", {})
+    if remote_states:
+        override["data"] = {"terraform_remote_state": {}}
+        for logical, body in remote_states.items():
+            producer = state_keys[body["config"]["key"]]
+            override["data"]["terraform_remote_state"][logical] = {
+                "backend": "local",
+                "config": {"path": str(work_root / producer / STATE_FILE)},
+            }
+    if provider_mode() == "registry":
+        aliases = workspace.config.get("provider", {}).get("aws", [])
+        override["provider"] = {"aws": [dict(REAL_PROVIDER_TEST_SETTINGS, **_alias(p)) for p in aliases]}
+    (workspace.directory / OVERRIDE_FILE).write_text(json.dumps(override, indent=2))
+
+
+def _alias(provider: dict) -> dict:
+    return {"alias": provider["alias"]} if "alias" in provider else {}
+
+
+def _in_dependency_order(workspaces: dict[str, StackWorkspace]) -> list[StackWorkspace]:
+    ordered: list[StackWorkspace] = []
+    placed: set[str] = set()
+    while len(ordered) < len(workspaces):
+        ready = sorted(n for n, w in workspaces.items() if n not in placed and set(w.dependencies) <= placed)
+        if not ready:
+            raise ValueError(f"stack dependency cycle among {sorted(set(workspaces) - placed)}")
+        for name in ready:
+            ordered.append(workspaces[name])
+            placed.add(name)
+    return ordered
