@@ -57,8 +57,15 @@ class Cache:
         raw = await self._call("GET", lambda client: client.get(key))
         return json.loads(raw) if raw else None
 
-    async def set_json(self, key: str, value: dict[str, Any]) -> None:
-        await self._call("SET", lambda client: client.set(key, json.dumps(value), ex=self._settings.cache_ttl_seconds))
+    async def set_json(self, entries: dict[str, dict[str, Any]]) -> None:
+        """Stores each key's value with the cache TTL, in one round trip."""
+        async def pipelined(client: redis.Redis):
+            async with client.pipeline(transaction=False) as pipeline:
+                for key, value in entries.items():
+                    pipeline.set(key, json.dumps(value), ex=self._settings.cache_ttl_seconds)
+                return await pipeline.execute()
+
+        await self._call("SET", pipelined)
 
     async def ping(self) -> None:
         """Asks Redis directly, ignoring the cool-down: /health must tell the truth."""

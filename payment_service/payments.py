@@ -59,7 +59,7 @@ class PaymentService:
         payment = await self._database.run(lambda connection: repository.fetch(connection, payment_id))
         if payment is not None:
             # Payments are immutable in this service, so a cached copy never goes stale.
-            await self._cache.set_json(_payment_cache_key(payment_id), payment.model_dump(mode="json"))
+            await self._cache.set_json({_payment_cache_key(payment_id): payment.model_dump(mode="json")})
         return payment
 
     async def list_for_merchant(self, merchant: str, limit: int, cursor: str | None) -> PaymentPage:
@@ -75,8 +75,10 @@ class PaymentService:
 
     async def _remember(self, key: str, payment: Payment, fingerprint: str) -> None:
         body = payment.model_dump(mode="json")
-        await self._cache.set_json(_idempotency_cache_key(key), {"fingerprint": fingerprint, "payment": body})
-        await self._cache.set_json(_payment_cache_key(payment.id), body)
+        await self._cache.set_json({
+            _idempotency_cache_key(key): {"fingerprint": fingerprint, "payment": body},
+            _payment_cache_key(payment.id): body,
+        })
 
     @staticmethod
     def _replay(payment: Payment, stored_fingerprint: str, fingerprint: str) -> CreateResult:
