@@ -22,7 +22,7 @@ class AlertTopic(Construct):
     def __init__(self, scope: Construct, id_: str, props: AlertTopicProps) -> None:
         super().__init__(scope, id_)
         self._props = props
-        self._publishers: list[str] = []
+        self._publishers: list[str] = ["cloudwatch.amazonaws.com"]  # alarms are what the topic is for
         self._topic = aws("sns_topic").SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.key.arn)
         aws("sns_topic_policy").SnsTopicPolicy(
             self, "policy", arn=self._topic.arn, policy=lazy_document(self.policy_statements)
@@ -38,22 +38,14 @@ class AlertTopic(Construct):
             self._publishers.append(service_principal)
 
     def policy_statements(self) -> list[Statement]:
-        statements = [
+        # Principals of this account get topic access through their IAM policies (least privilege,
+        # SEC-5); the resource policy only admits the AWS services wired to publish here.
+        return [
             Statement(
-                sid="OwnerManages",
-                principals={"AWS": [f"arn:aws:iam::{self._props.account_id}:root"]},
-                actions=["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Publish"],
+                sid="ServicesPublishForThisAccount",
+                principals={"Service": list(self._publishers)},
+                actions=["sns:Publish"],
                 resources=[self.arn],
+                conditions={"StringEquals": {"aws:SourceAccount": self._props.account_id}},
             )
         ]
-        if self._publishers:
-            statements.append(
-                Statement(
-                    sid="ServicesPublishForThisAccount",
-                    principals={"Service": list(self._publishers)},
-                    actions=["sns:Publish"],
-                    resources=[self.arn],
-                    conditions={"StringEquals": {"aws:SourceAccount": self._props.account_id}},
-                )
-            )
-        return statements

@@ -30,7 +30,6 @@ class RegionalStack(MeridianStack):
             "alerts",
             AlertTopicProps(name=self.naming.name("alerts"), key=self.keys.for_("sns"), account_id=self.account_id),
         )
-        self.alerts.allow_publish_from_service("cloudwatch.amazonaws.com")
         for key in self.keys:
             self.output(f"kms_{key.purpose}_key_arn", key.arn, f"ARN of the {key.purpose} CMK in {self.region}")
         self.output("alert_topic_arn", self.alerts.arn, f"SNS topic for alarms and budget alerts in {self.region}")

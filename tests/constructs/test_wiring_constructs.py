@@ -19,7 +19,6 @@ def _key(stack, purpose):
 def alerting():
     def build(stack):
         topic = AlertTopic(stack, "alerts", AlertTopicProps(name="alerts-test", key=_key(stack, "sns"), account_id=TEST_ACCOUNT))
-        topic.allow_publish_from_service("cloudwatch.amazonaws.com")
         MonthlyBudget(stack, "budget", MonthlyBudgetProps(name="cost-test", limit_usd=1500, alert_topic=topic))
 
     return synth_construct(build)
@@ -30,6 +29,7 @@ def test_alert_topic_is_cmk_encrypted_and_admits_only_the_wired_services(alertin
     topic = alerting.only("aws_sns_topic")
     assert topic["kms_master_key_id"].startswith("${aws_kms_key.sns_key_")
     document_ = policy(alerting.only("aws_sns_topic_policy")["policy"])
+    assert [s["Sid"] for s in document_["Statement"]] == ["ServicesPublishForThisAccount"]
     publish = statement(document_, "ServicesPublishForThisAccount")
     assert publish["Principal"] == {"Service": ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]}
     assert publish["Action"] == "sns:Publish" and publish["Resource"].startswith("${aws_sns_topic.")
