@@ -76,15 +76,16 @@ func loadCatalog(path string) (*catalog, error) {
 	if len(document.ProviderSchemas) != 1 {
 		return nil, fmt.Errorf("%s describes %d providers; expected exactly one", path, len(document.ProviderSchemas))
 	}
+	converter := &schemaConverter{types: map[string]tftypes.Type{}}
 	for address, provider := range document.ProviderSchemas {
 		result := &catalog{providerAddress: address}
-		if result.provider, err = convertSchema(provider.Provider); err != nil {
+		if result.provider, err = converter.convertSchema(provider.Provider); err != nil {
 			return nil, fmt.Errorf("provider configuration schema: %w", err)
 		}
-		if result.resources, err = convertSchemas(provider.ResourceSchemas); err != nil {
+		if result.resources, err = converter.convertSchemas(provider.ResourceSchemas); err != nil {
 			return nil, err
 		}
-		if result.dataSources, err = convertSchemas(provider.DataSourceSchemas); err != nil {
+		if result.dataSources, err = converter.convertSchemas(provider.DataSourceSchemas); err != nil {
 			return nil, err
 		}
 		return result, nil
@@ -92,10 +93,10 @@ func loadCatalog(path string) (*catalog, error) {
 	panic("unreachable: the map has exactly one entry")
 }
 
-func convertSchemas(in map[string]schemaJSON) (map[string]*tfprotov6.Schema, error) {
+func (c *schemaConverter) convertSchemas(in map[string]schemaJSON) (map[string]*tfprotov6.Schema, error) {
 	out := make(map[string]*tfprotov6.Schema, len(in))
 	for name, schema := range in {
-		converted, err := convertSchema(schema)
+		converted, err := c.convertSchema(schema)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -104,19 +105,19 @@ func convertSchemas(in map[string]schemaJSON) (map[string]*tfprotov6.Schema, err
 	return out, nil
 }
 
-func convertSchema(in schemaJSON) (*tfprotov6.Schema, error) {
-	block, err := convertBlock(in.Block)
+func (c *schemaConverter) convertSchema(in schemaJSON) (*tfprotov6.Schema, error) {
+	block, err := c.convertBlock(in.Block)
 	if err != nil {
 		return nil, err
 	}
 	return &tfprotov6.Schema{Version: in.Version, Block: block}, nil
 }
 
-func convertBlock(in blockJSON) (*tfprotov6.SchemaBlock, error) {
+func (c *schemaConverter) convertBlock(in blockJSON) (*tfprotov6.SchemaBlock, error) {
 	block := &tfprotov6.SchemaBlock{DescriptionKind: tfprotov6.StringKindPlain}
 	for _, name := range sortedKeys(in.Attributes) {
 		attribute := in.Attributes[name]
-		typ, err := tftypes.ParseJSONType(attribute.Type)
+		typ, err := c.parseType(attribute.Type)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %s: %w", name, err)
 		}
@@ -136,7 +137,7 @@ func convertBlock(in blockJSON) (*tfprotov6.SchemaBlock, error) {
 		if !known {
 			return nil, fmt.Errorf("block %s: unknown nesting mode %q", name, nested.NestingMode)
 		}
-		inner, err := convertBlock(nested.Block)
+		inner, err := c.convertBlock(nested.Block)
 		if err != nil {
 			return nil, fmt.Errorf("block %s: %w", name, err)
 		}
@@ -149,6 +150,23 @@ func convertBlock(in blockJSON) (*tfprotov6.SchemaBlock, error) {
 		})
 	}
 	return block, nil
+}
+
+// schemaConverter turns schema JSON into protocol schemas. It caches attribute types by their JSON:
+// a few hundred distinct types serve ~50,000 attributes, and parsing each anew dominated start-up.
+type schemaConverter struct {
+	types map[string]tftypes.Type
+}
+
+func (c *schemaConverter) parseType(raw json.RawMessage) (tftypes.Type, error) {
+	if typ, cached := c.types[string(raw)]; cached {
+		return typ, nil
+	}
+	typ, err := tftypes.ParseJSONType(raw)
+	if err == nil {
+		c.types[string(raw)] = typ
+	}
+	return typ, err
 }
 
 func sortedKeys[V any](in map[string]V) []string {

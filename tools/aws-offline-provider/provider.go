@@ -52,7 +52,9 @@ func errorDiagnostics(summary, detail string) []*tfprotov6.Diagnostic {
 }
 
 func (p *offlineProvider) capabilities() *tfprotov6.ServerCapabilities {
-	return &tfprotov6.ServerCapabilities{PlanDestroy: true}
+	// GetProviderSchemaOptional lets Terraform reuse the schema it already holds when it starts the
+	// provider again within one command, instead of asking for (and decoding) all of it every time.
+	return &tfprotov6.ServerCapabilities{PlanDestroy: true, GetProviderSchemaOptional: true}
 }
 
 func (p *offlineProvider) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {

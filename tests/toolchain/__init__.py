@@ -1,0 +1,1 @@
+"""Tests of the Terraform toolchain beside the house: the offline provider and its installer."""
