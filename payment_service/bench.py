@@ -1,6 +1,6 @@
 """Load benchmark of POST /payments on this machine, beside PostgreSQL's raw insert rate.
 
-    python -m payment_service.bench [--seconds 10] [--concurrency 32]
+    python -m payment_service.bench [--seconds 10] [--concurrency 16]
 
 Starts its own PostgreSQL and Redis on loopback (localservers), migrates, runs the service under
 uvicorn exactly as the image's CMD does, and fires new payments at it from this process for a
@@ -43,6 +43,12 @@ INSERT INTO payment_events (payment_id, event_type) SELECT id, 'payment.created'
 """
 # The service's pool size (DB_POOL_MAX default): the raw rate gets as many connections as the service.
 DATABASE_CONNECTIONS = 10
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def progress(message: str) -> None:
@@ -151,7 +157,11 @@ def run(seconds: float, concurrency: int, max_requests: int) -> dict:
         progress("warming up (2 s)")
         asyncio.run(load(url, 2, concurrency, max_requests))
         progress(f"load: new payments from {concurrency} concurrent clients for {seconds} s")
+        cpu_before = cpu_seconds(service.pid)
         service_result = asyncio.run(load(url, seconds, concurrency, max_requests))
+        # CPU per request says what the service costs, whatever else shares the cores.
+        service_cpu = cpu_seconds(service.pid) - cpu_before
+        service_result["service_cpu_ms_per_request"] = round(service_cpu * 1000 / service_result["requests"], 2)
         progress(f"service: {service_result}")
         service.terminate()
         service.wait(timeout=20)
@@ -180,7 +190,7 @@ def run(seconds: float, concurrency: int, max_requests: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10, help="length of each measurement, 1..30 (default 10)")
-    parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients, 1..256 (default 32)")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients, 1..256 (default 16)")
     parser.add_argument("--max-requests", type=int, default=50_000, help="stop the load after this many requests")
     args = parser.parse_args()
     if not (1 <= args.seconds <= 30 and 1 <= args.concurrency <= 256 and args.max_requests >= 1):

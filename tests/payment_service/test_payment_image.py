@@ -5,7 +5,6 @@ there (APP-1)."""
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
