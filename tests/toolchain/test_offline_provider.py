@@ -195,6 +195,40 @@ def test_changing_tags_updates_in_place_and_keeps_the_arn(lifecycle, tmp_path):
     assert {address: changes[address]["actions"] for address in unrelated} == {address: ["no-op"] for address in unrelated}
 
 
+TFTEST = """
+run "plan_merges_default_tags" {
+  command = plan
+  assert {
+    condition     = aws_s3_bucket.docs.tags_all["Project"] == "meridian" && aws_s3_bucket.docs.tags_all["Name"] == "docs"
+    error_message = "tags_all is not default_tags merged with tags"
+  }
+}
+
+run "apply_gives_regional_arns" {
+  assert {
+    condition     = startswith(aws_kms_key.docs.arn, "arn:aws:kms:eu-west-1:123456789012:key/")
+    error_message = "unexpected key ARN ${aws_kms_key.docs.arn}"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_policy.read_docs.policy).Statement[0].Resource == "${aws_s3_bucket.docs.arn}/*"
+    error_message = "the policy does not name the bucket's objects"
+  }
+}
+"""
+
+
+@pytest.mark.req("DC-4")
+def test_terraform_test_runs_plan_and_apply_assertions(lifecycle, tmp_path):
+    copy = Terraform(tmp_path / "stack", lifecycle.terraform.cli_config)
+    shutil.copytree(lifecycle.terraform.workdir, copy.workdir, symlinks=True, ignore=shutil.ignore_patterns("terraform.tfstate*", "tfplan"))
+    (copy.workdir / "tests").mkdir()
+    (copy.workdir / "tests" / "stand_in.tftest.hcl").write_text(TFTEST)
+
+    result = copy.run("test", "-no-color")
+
+    assert "Success! 2 passed, 0 failed." in result.stdout, result.stdout
+
+
 @pytest.mark.req("DC-4")
 def test_terraform_sees_exactly_the_generated_schema(lifecycle):
     served = lifecycle.terraform.json("providers", "schema", "-json")

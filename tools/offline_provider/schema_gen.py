@@ -5,9 +5,10 @@ Run as ``python -m tools.offline_provider.schema_gen --provider-address ADDRESS 
 library only, and the bindings package is located, never imported: importing it costs ~14 s.
 
 What the bindings cannot say, and how this generator decides (see tools/aws-offline-provider/README.md):
-* whether an optional argument is also computed. Only ``id`` and ``tags_all`` (which every resource
-  computes) and the top-level ``region`` (which AWS provider 6 fills with the provider's region) are
-  optional+computed here; every other settable argument is plain optional or required.
+* whether an optional argument is also computed. Only ``id``, ``arn`` and ``tags_all`` (which the
+  real provider always computes when they are settable at all) and the top-level ``region`` (which
+  AWS provider 6 fills with the provider's region) are optional+computed here; every other
+  settable argument is plain optional or required.
 * ``MaxItems`` of the provider's own blocks (its structs have no output-reference classes), nor
   ``sensitive``, ``deprecated``, descriptions or argument validation.
 * subtrees the bindings leave untyped (``storageClassType: "any"``, e.g. the WAFv2 rule
@@ -42,7 +43,7 @@ _ACCESSOR_TYPES = {
 }
 _PRIMITIVE_MAP_CLASSES = {"StringMap": "string", "NumberMap": "number", "BooleanMap": "bool", "AnyMap": "dynamic"}
 # Settable at the top level, yet always known after apply in the real provider (see module docstring).
-_TOP_LEVEL_OPTIONAL_COMPUTED = {"id", "tags_all", "region"}
+_TOP_LEVEL_OPTIONAL_COMPUTED = {"id", "arn", "tags_all", "region"}
 _PROVIDER_META_ARGUMENTS = {"alias"}
 
 
