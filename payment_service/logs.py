@@ -1,7 +1,8 @@
 """JSON-lines logging with a request ID on every line.
 
-What is logged is chosen where it is logged: method, path, status, timings, error types. Request
-bodies, headers other than the request ID, credentials and amounts are never passed to a logger.
+What is logged is chosen where it is logged: method, route template, status, timings, error types.
+Request bodies, raw paths and query strings, headers other than the request ID, credentials and
+amounts are never passed to a logger.
 """
 
 from __future__ import annotations
@@ -95,11 +96,18 @@ class RequestContextMiddleware:
         finally:
             log.info("request", extra={
                 "method": scope["method"],
-                "path": scope["path"],
+                "route": _route_template(scope),
                 "status": response["status"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             })
             request_id_var.reset(token)
+
+
+def _route_template(scope) -> str | None:
+    """The matched route's template, e.g. /payments/{payment_id}, never the raw path: a client can
+    put anything in a URL, a card number included. None when no route matched."""
+    route = scope.get("route")
+    return getattr(route, "path", None)
 
 
 async def _send_internal_error(send, request_id: str) -> None:

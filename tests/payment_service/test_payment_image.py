@@ -131,7 +131,7 @@ def test_the_image_command_serves_the_app_with_json_lines_logs(runtime, base_env
         output = server.communicate(timeout=20)[0]
     assert status == 200
     lines = [json.loads(line) for line in output.splitlines()]
-    assert any(line["request_id"] == "image-cmd" and line.get("path") == "/health" for line in lines)
+    assert any(line["request_id"] == "image-cmd" and line.get("route") == "/health" for line in lines)
     assert any(line["logger"].startswith("uvicorn") for line in lines)
 
 

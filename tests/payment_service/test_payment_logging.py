@@ -19,7 +19,7 @@ def test_a_callers_request_id_is_echoed_and_on_the_access_line(client, make_body
                                                                    "X-Request-ID": "req-checkout-0001"})
     assert response.headers["X-Request-ID"] == "req-checkout-0001"
     [line] = access_lines(captured_logs(), "req-checkout-0001")
-    assert (line["method"], line["path"], line["status"], line["level"]) == ("POST", "/payments", 201, "INFO")
+    assert (line["method"], line["route"], line["status"], line["level"]) == ("POST", "/payments", 201, "INFO")
     assert line["duration_ms"] > 0
 
 
@@ -38,8 +38,11 @@ def test_logs_hold_no_credentials_amounts_or_card_numbers(client, make_body, new
     client.post("/payments", json=make_body(card_number=CARD_NUMBER), headers={"Idempotency-Key": new_key()})
     client.post("/payments", content=f'{{"pan": "{CARD_NUMBER}"', headers={"Idempotency-Key": new_key(),
                                                                            "Content-Type": "application/json"})
+    client.get(f"/payments/{CARD_NUMBER}")  # a card number in the URL: the raw path is never logged
+    client.get(f"/nowhere/{CARD_NUMBER}", params={"pan": CARD_NUMBER})
     lines = captured_logs()
-    assert len(lines) >= 3 and all(line["request_id"] for line in lines)
+    assert len(lines) >= 5 and all(line["request_id"] for line in lines)
+    assert {line.get("route") for line in lines if line["message"] == "request"} == {"/payments", "/payments/{payment_id}", None}
     text = json.dumps(lines)
     for secret in (app_password, redis_server.password, CARD_NUMBER, str(DISTINCT_AMOUNT), key):
         assert secret not in text
