@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools.tfplan.synth import ROOT, start_synth, synth_env  # noqa: F401  (re-exported for tests)
+
 ROLES = ("state", "primary", "secondary", "global")
 
 
@@ -30,24 +29,6 @@ class Synthesized:
         found = self.resources(role, type_)
         assert len(found) == 1, f"expected one {type_} in {role}, found {sorted(found)}"
         return next(iter(found.values()))
-
-
-def synth_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    return env
-
-
-def start_synth(environment: str, outdir: Path, **extra_env: str) -> subprocess.Popen:
-    """`python main.py ENV` in its own process, as a user runs it."""
-    return subprocess.Popen(
-        [sys.executable, "main.py", environment],
-        cwd=ROOT,
-        env={**synth_env(), "CDKTF_OUTDIR": str(outdir), **extra_env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def finish_synth(environment: str, outdir: Path, process: subprocess.Popen) -> Synthesized:
