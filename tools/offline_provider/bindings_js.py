@@ -25,7 +25,8 @@ from pathlib import Path
 
 _CLASS_HEAD = re.compile(r"(\w+) extends ([\w.]+) \{")
 _FUNCTION_HEAD = re.compile(r"(\w+)ToHclTerraform\(struct\) \{")
-# Patterns start with a literal so that the regex engine can skip ahead: ~200 MB go through them.
+# ~200 MB of JavaScript go through these: most start with a literal the regex engine can skip
+# ahead to, and _HCL_ENTRY only ever runs inside a `const attrs = {...}` literal.
 _HCL_ENTRY = re.compile(
     r'"?(\w+)"?: \{\n\s+value: (.*),\n\s+isBlock: (true|false),\n'
     r'\s+type: "(\w+)",\n\s+storageClassType: "(\w+)",'
@@ -164,23 +165,18 @@ def _read_class(name: str, base: str, chunk: str) -> ClassFacts:
 
 
 def _computed_entry(name: str, line: str, next_line: str, constructed: dict) -> ComputedEntry | None:
-    """Classify a computed-only getter from the line after its comment (getter or constructor)."""
-    if line.startswith("this._"):
-        built = constructed.get(name)
-        if built is None:
-            return None
-        return ComputedEntry(name, "class", built.group(1), built.group(3) == "true")
-    if not line.startswith("get "):
+    """Classify a computed-only getter from the line after its comment: a getter (whose body is the
+    next line) or the constructor line of a complex value."""
+    if line.startswith("get "):
+        body = next_line.removeprefix("return ").rstrip(";")
+        if not body.startswith("this._"):
+            accessor = re.search(r"this\.(\w+)\(", body)
+            prefix = "tolist:" if "Fn.tolist(" in body else ""
+            return ComputedEntry(name, prefix + accessor.group(1)) if accessor else None
+    elif not line.startswith("this._"):
         return None
-    body = next_line.removeprefix("return ").rstrip(";")
-    if body.startswith("this._"):
-        built = constructed.get(name)
-        return ComputedEntry(name, "class", built.group(1), built.group(3) == "true") if built else None
-    accessor = re.search(r"this\.(\w+)\(", body)
-    if accessor is None:
-        return None
-    prefix = "tolist:" if "Fn.tolist(" in body else ""
-    return ComputedEntry(name, prefix + accessor.group(1))
+    built = constructed.get(name)
+    return ComputedEntry(name, "class", built.group(1), built.group(3) == "true") if built else None
 
 
 def _read_inputs(chunk: str) -> list[InputEntry]:

@@ -94,7 +94,7 @@ def build(tarball: Path, folder: Path) -> None:
     package_dir = folder / "mirror" / host / PROVIDER_SOURCE / bindings.provider_version / go_platform()
     package_dir.mkdir(parents=True, exist_ok=True)
     binary = package_dir / f"terraform-provider-aws_v{bindings.provider_version}"
-    progress(f"building the offline provider into {binary} (a cold build takes about 35 s)")
+    progress(f"building the offline provider into {binary} (35 s or more with a cold Go build cache, seconds after)")
     go_build(binary)
     shutil.copyfile(schema, package_dir / "schema.json")
     write_atomically(folder / "terraformrc", cli_config(folder / "mirror"))

@@ -24,7 +24,15 @@ import json
 import sys
 from pathlib import Path
 
-from tools.offline_provider.bindings_js import Bindings, BindingsError, ClassFacts, ComputedEntry, InputEntry, ModuleFacts, read_bindings
+from tools.offline_provider.bindings_js import (
+    Bindings,
+    BindingsError,
+    ClassFacts,
+    ComputedEntry,
+    InputEntry,
+    ModuleFacts,
+    read_bindings,
+)
 
 _PRIMITIVES = {"string": "string", "number": "number", "boolean": "bool", "any": "dynamic"}
 _ACCESSOR_TYPES = {
@@ -78,7 +86,9 @@ class _ModuleSchema:
         owner = self.module.classes.get(struct + "outputreference")
         return self._block(self.module.struct_inputs.get(struct, []), owner, set(), set(), trail + (struct,))
 
-    def _block(self, inputs, owner, top_level_computed, skip, trail=()) -> dict:
+    def _block(self, inputs, owner: ClassFacts | None, top_level_computed, skip, trail=()) -> dict:
+        # The provider's own structs have no output-reference class, hence no reset methods to read:
+        # their arguments are all optional, as every argument of the provider block is.
         optional = owner.optional_properties if owner else None
         attributes, block_types = {}, {}
         for entry in inputs:
