@@ -14,6 +14,10 @@ from typing import Any, Protocol
 from .config import ConfigError, DatabaseSettings, DbCredentials, Settings, parse_database_url
 
 
+class CredentialsUnavailable(RuntimeError):
+    """The secret could not be read (no access, no such secret, endpoint unreachable)."""
+
+
 class SecretReader(Protocol):
     def read(self, secret_id: str) -> str: ...
 
@@ -79,7 +83,10 @@ class DatabaseCredentials:
 
     async def _load(self) -> DbCredentials:
         if self._settings.secret_arn:
-            text = await asyncio.to_thread(self._reader.read, self._settings.secret_arn)
+            try:
+                text = await asyncio.to_thread(self._reader.read, self._settings.secret_arn)
+            except Exception as error:  # botocore raises many types; each means "no credentials now"
+                raise CredentialsUnavailable(type(error).__name__) from error
             return credentials_from_secret(text, self._settings)
         local = parse_database_url(self._settings.url)
         return DbCredentials(

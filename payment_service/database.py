@@ -17,7 +17,7 @@ from typing import TypeVar
 import asyncpg
 
 from .config import DatabaseSettings, DbCredentials, effective_sslmode
-from .credentials import DatabaseCredentials
+from .credentials import CredentialsUnavailable, DatabaseCredentials
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +34,8 @@ CONNECTION_ERRORS = (
     # A session ended by the server can be caught half-way: asyncpg has read the FATAL message
     # but not yet the socket's close, and refuses the next query with this error.
     asyncpg.InternalClientError,
+    # No credentials to connect with is, for a request, the same as no database.
+    CredentialsUnavailable,
 )
 
 

@@ -79,6 +79,15 @@ def test_while_the_secret_lags_the_database_writes_get_503_then_succeed(rotating
     assert not any(password in json.dumps(captured_logs()) for password in rotating.passwords)
 
 
+def test_an_unreadable_database_secret_is_a_503_not_a_crash(secrets_manager, launch, make_body, new_key):
+    missing = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:meridian/test/absent-AbCdEf"
+    service = launch(secret_reader=SecretsManagerReader(client=secrets_manager), DB_SECRET_ARN=missing, DATABASE_URL="")
+    response = service.client.post("/payments", json=make_body(), headers={"Idempotency-Key": new_key()})
+    health = service.client.get("/health")
+    assert (response.status_code, response.json()["error"]) == (503, "database_unavailable")
+    assert (health.status_code, health.json()["failed"]) == (503, ["postgres"])
+
+
 @pytest.mark.parametrize("stored, healthy", [
     (lambda token: json.dumps({"token": token}), True),
     (lambda token: token, True),
