@@ -308,7 +308,7 @@ def test_registry_mode_builds_nothing_and_installs_directly(tmp_path):
     config = Path(result.stdout.strip())
     assert result.returncode == 0 and config.parent == tmp_path / "aws-offline"
     assert "direct {}" in config.read_text() and "filesystem_mirror" not in config.read_text()
-    assert [p.name for p in (tmp_path / "aws-offline").iterdir()] == ["registry.terraformrc"]
+    assert [p.name for p in (tmp_path / "aws-offline").iterdir()] == ["direct-install.tfrc"]
 
 
 def test_unknown_provider_mode_is_one_clear_error(tmp_path):

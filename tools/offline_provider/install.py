@@ -63,7 +63,7 @@ def sources_hash() -> str:
 
 def registry_config() -> Path:
     """A CLI config for machines that reach the registry: the default, direct installation."""
-    path = cache_root() / "registry.terraformrc"
+    path = cache_root() / "direct-install.tfrc"
     write_atomically(path, "provider_installation {\n  direct {}\n}\n")
     return path
 
