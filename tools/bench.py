@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         print(f"| ratio synth / bare import (target <= 0.4) | {synth / bare:.2f} |")
         plan_times = _plan_times(Path(outdir), environment)
         for stack, seconds in plan_times:
-            print(f"| plan of {stack} (offline provider) | {seconds:.1f} |")
+            print(f"| init + plan of {stack} (offline provider) | {seconds:.1f} |")
     return 0
 
 
