@@ -3,7 +3,7 @@
 From ISO 4217 List One (amendments up to 2025): circulating national and regional currencies.
 Left out on purpose, because no card payment is made in them: fund and unit-of-account codes
 (BOV, CHE, CHW, CLF, COU, MXV, USN, UYI, UYW, XBA-XBD, XDR, XSU, XUA), precious metals (XAG, XAU,
-XPD, XPT), the testing code XTS and "no currency" XXX; and withdrawn codes such as HRK (euro since
+XPD, XPT), the testing code XTS and the "no currency" code; and withdrawn codes such as HRK (euro since
 2023), SLL (replaced by SLE), ZWL (replaced by ZWG) and ANG (replaced by XCG).
 """
 

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 AUTHENTICATION_ERRORS = (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)
-# 08xxx connection exceptions, 57Pxx shutdown/crash, and the socket-level failures beneath them.
+# SQLSTATE class 08 (connection exceptions), class 57P (shutdown/crash),
+# and the socket-level failures beneath them.
 CONNECTION_ERRORS = (
     OSError,
     asyncio.TimeoutError,
