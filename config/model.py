@@ -38,7 +38,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _account(value: str, field: str) -> str:
+def _account(value: str) -> str:
     if not _ACCOUNT_ID.match(value):
         raise ValueError(f"{value!r} is not an AWS account ID; allowed: exactly 12 digits")
     return value
@@ -107,8 +107,8 @@ class Accounts(_Frozen):
 
     @field_validator("own", "backup")
     @classmethod
-    def _own_is_account(cls, value, info):
-        return value if value is None else _account(value, info.field_name)
+    def _own_is_account(cls, value):
+        return value if value is None else _account(value)
 
     @field_validator("peers")
     @classmethod
@@ -116,7 +116,7 @@ class Accounts(_Frozen):
         for env, account in value.items():
             if env not in ENVIRONMENTS:
                 raise ValueError(f"peer {env!r} is not an environment; allowed: {', '.join(ENVIRONMENTS)}")
-            _account(account, f"peers.{env}")
+            _account(account)
         return value
 
     @model_validator(mode="after")

@@ -28,6 +28,7 @@ class Statement:
         if self.principals:
             body["Principal"] = {kind: _one_or_list(ids) for kind, ids in self.principals.items()}
         body["Action"] = _one_or_list(self.actions)
+        # No resources means "*": in a key or topic policy that is the resource the policy is on.
         body["Resource"] = _one_or_list(self.resources or ["*"])
         if self.conditions:
             body["Condition"] = {op: dict(values) for op, values in self.conditions.items()}

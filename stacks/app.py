@@ -16,7 +16,7 @@ def build_environment(app: App, config: EnvironmentConfig) -> list[MeridianStack
     state = StateStack(app, config)
     primary = RegionalStack(app, config, role="primary", network=config.regions.primary)
     secondary = RegionalStack(app, config, role="secondary", network=config.regions.secondary)
-    global_ = GlobalStack(app, config, primary=primary, secondary=secondary)
+    global_ = GlobalStack(app, config, primary=primary)
     for stack in (primary, secondary, global_):
         stack.add_dependency(state)  # the state bucket must exist before any remote-state stack
     return [state, primary, secondary, global_]

@@ -11,9 +11,7 @@ from stacks.regional import RegionalStack
 
 
 class GlobalStack(MeridianStack):
-    def __init__(
-        self, scope: Construct, config: EnvironmentConfig, *, primary: RegionalStack, secondary: RegionalStack
-    ) -> None:
+    def __init__(self, scope: Construct, config: EnvironmentConfig, *, primary: RegionalStack) -> None:
         # Global services (Budgets, IAM, CloudFront, Route 53) are addressed through the primary region.
         super().__init__(scope, config, role="global", region=primary.region, remote=True)
         budget = MonthlyBudget(
