@@ -7,7 +7,9 @@
 # Exports for the commands that follow:
 #   MERIDIAN_VENV       the project's virtualenv (from Pipfile.lock via pipenv)
 #   PATH                venv, pinned terraform shim and pinned cdktf CLI first
-#   TF_CLI_CONFIG_FILE  Terraform CLI config pointing at the offline provider mirror
+#   TF_CLI_CONFIG_FILE  Terraform CLI config: the offline provider mirror, or the registry when
+#                       MERIDIAN_TF_PROVIDER=registry
+#   MERIDIAN_OFFLINE_TF_CONFIG  the offline mirror's CLI config, always (deploy rehearsals use it)
 #   MERIDIAN_CHECKOV    Checkov in its own virtualenv
 
 set -euo pipefail
@@ -101,9 +103,12 @@ _checkov() {
 
 _offline_provider() {
   [[ -f "$MERIDIAN_ROOT/tools/offline_provider/install.py" ]] || return 0
-  # Prints the CLI config path; builds schema and provider only when their cache key changed.
+  # Each prints a CLI config path; the stand-in is built only when its cache key changed. The
+  # stand-in's config is always there: producer stacks are rehearsed on it even when plans use
+  # the registry provider (MERIDIAN_TF_PROVIDER=registry), which TF_CLI_CONFIG_FILE then selects.
+  MERIDIAN_OFFLINE_TF_CONFIG="$(cd "$MERIDIAN_ROOT" && MERIDIAN_TF_PROVIDER=offline python -m tools.offline_provider.install)"
   TF_CLI_CONFIG_FILE="$(cd "$MERIDIAN_ROOT" && python -m tools.offline_provider.install)"
-  export TF_CLI_CONFIG_FILE
+  export MERIDIAN_OFFLINE_TF_CONFIG TF_CLI_CONFIG_FILE
 }
 
 _apt_packages

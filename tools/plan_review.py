@@ -26,7 +26,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 def plan_environment_timed(synth_outdir: Path, environment: str) -> list[tuple[str, float]]:
     """Plan time per stack (init + plan) of an already synthesized environment; for ./meridian bench."""
     with tempfile.TemporaryDirectory() as work:
-        results = plan_stacks(prepare(synth_outdir, Path(work)), apply=True)
+        results = plan_stacks(prepare(synth_outdir, Path(work), provider="offline"), apply=True)
         return [(r.workspace.name, r.seconds) for r in results]
 
 
@@ -36,7 +36,7 @@ def review(environment: str, out: Path) -> str:
         synth_outdir = synthesize(environment, Path(scratch) / "synth")
         offline = provider_mode() != "registry"
         if offline:
-            results = plan_stacks(prepare(synth_outdir, Path(scratch) / "work"), apply=True)
+            results = plan_stacks(prepare(synth_outdir, Path(scratch) / "work", provider="offline"), apply=True)
         else:
             # Against real AWS: the stacks as synthesized (S3 backend, real state), plan only.
             results = plan_stacks(in_place(synth_outdir), apply=False)

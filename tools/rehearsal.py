@@ -18,7 +18,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 def rehearse(environment: str, work_root: Path) -> list[StackResult]:
     terraform.progress(f"synthesizing {environment}")
     synth_outdir = synthesize(environment, work_root / "synth")
-    return plan_stacks(prepare(synth_outdir, work_root / "stacks"), apply=True)
+    return plan_stacks(prepare(synth_outdir, work_root / "stacks", provider="offline"), apply=True)
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,8 @@
 """Terraform itself, once per session: every stack of every environment is initialized,
-validated, planned and applied (offline, local state) in dependency order."""
+validated and planned in dependency order, each after its producers were applied.
+
+Producers are applied on the offline stand-in (local state); with MERIDIAN_TF_PROVIDER=registry
+every stack is then planned again with the real provider, reading those producers' states."""
 
 from __future__ import annotations
 
@@ -8,26 +11,35 @@ from dataclasses import dataclass
 
 import pytest
 
+from tools.tfplan.environment import plan_stacks
 from tools.tfplan.plan import Plan
-from tools.tfplan.workspace import StackWorkspace, prepare
+from tools.tfplan.workspace import StackWorkspace, prepare, provider_mode
 
 
 @dataclass
 class PlannedStack:
-    workspace: StackWorkspace
+    workspace: StackWorkspace  # planned with the selected provider
     validation: dict
     plan: Plan
-    outputs: dict
+    applied: StackWorkspace  # the same stack applied on the stand-in
+    outputs: dict  # what the applied stack really outputs
 
 
 def _plan_environment(synth, work_root) -> dict[str, PlannedStack]:
+    # consumers plan against what their producers really output, so producers are applied first
+    rehearsal = plan_stacks(prepare(synth.outdir, work_root / "offline", provider="offline"), apply=True)
+    if provider_mode() == "offline":
+        plans = [(result.workspace, result.plan) for result in rehearsal]
+    else:
+        registry = prepare(synth.outdir, work_root / "registry", provider="registry", state_root=work_root / "offline")
+        plans = []
+        for workspace in registry:
+            workspace.init()
+            plans.append((workspace, workspace.plan()))
     planned = {}
-    for workspace in prepare(synth.outdir, work_root):
-        workspace.init()
-        validation = workspace.validate()
-        plan = workspace.plan()
-        workspace.apply()  # consumers plan against what their producers really output
-        planned[workspace.name.rsplit("-", 1)[1]] = PlannedStack(workspace, validation, plan, workspace.outputs())
+    for (workspace, plan), applied in zip(plans, rehearsal):
+        role = workspace.name.rsplit("-", 1)[1]
+        planned[role] = PlannedStack(workspace, workspace.validate(), plan, applied.workspace, applied.workspace.outputs())
     return planned
 
 

@@ -15,7 +15,8 @@ from tools.tfplan.workspace import prepare
 @pytest.fixture(scope="module")
 def changed_state_stack(dev, tmp_path_factory):
     """The dev bootstrap stack applied offline, then changed so Terraform plans all four actions."""
-    (workspace,) = [w for w in prepare(dev.outdir, tmp_path_factory.mktemp("review")) if w.name.endswith("-state")]
+    stacks = prepare(dev.outdir, tmp_path_factory.mktemp("review"), provider="offline")
+    (workspace,) = [w for w in stacks if w.name.endswith("-state")]
     workspace.init()
     workspace.plan()
     workspace.apply()
@@ -56,7 +57,7 @@ def test_review_command_plans_every_stack_and_writes_the_markdown(tmp_path):
     out = tmp_path / "review.md"
     result = subprocess.run(
         [sys.executable, "-m", "tools.plan_review", "dev", "--out", str(out)],
-        cwd=ROOT, env=synth_env(), capture_output=True, text=True, timeout=900,
+        cwd=ROOT, env=synth_env(MERIDIAN_TF_PROVIDER="offline"), capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     written = out.read_text()

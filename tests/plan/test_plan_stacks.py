@@ -61,5 +61,4 @@ def test_consumer_stack_plans_with_the_producers_applied_outputs(planned, env):
 @pytest.mark.req("DC-4")
 @pytest.mark.parametrize("env", ENVS)
 def test_a_second_plan_after_apply_is_empty(planned, env):
-    workspace = planned[env]["primary"].workspace
-    assert workspace.plan().is_empty()
+    assert planned[env]["primary"].applied.plan().is_empty()

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from tools.rehearsal import rehearse
+from tools.tfplan.terraform import offline_cli_config
 from tools.tfplan.synth import ROOT, synth_env
 
 
@@ -50,7 +51,7 @@ def test_cdktf_deploy_and_diff_run_through_cdktf_json_with_the_pinned_terraform(
     outdir.parent.mkdir(parents=True)
     # The mirror serves only this platform, and `providers lock` asks the registry for hashes.
     common = ["--skip-provider-lock", "--output", str(outdir)]
-    env = {**synth_env(), "CI": "true"}
+    env = synth_env(CI="true", TF_CLI_CONFIG_FILE=offline_cli_config())  # the rehearsal target
     deploy = subprocess.run(
         [cdktf, "deploy", "meridian-dev-state", "--auto-approve", *common],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -25,23 +24,27 @@ def terraform_executable() -> str:
     return path
 
 
-def terraform_env() -> dict[str, str]:
+def offline_cli_config() -> str:
+    """The stand-in's CLI config (./meridian exports it); rehearsals always apply against it."""
+    return os.environ.get("MERIDIAN_OFFLINE_TF_CONFIG") or os.environ.get("TF_CLI_CONFIG_FILE", "")
+
+
+def terraform_env(cli_config: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})
+    if cli_config:
+        env["TF_CLI_CONFIG_FILE"] = cli_config
     return env
 
 
-def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+def run(args: list[str], cwd: Path, check: bool = True, cli_config: str | None = None) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [terraform_executable(), *args], cwd=cwd, env=terraform_env(), capture_output=True, text=True
+        [terraform_executable(), *args], cwd=cwd, env=terraform_env(cli_config), capture_output=True, text=True
     )
     if check and result.returncode != 0:
         raise TerraformError(args, cwd, result.stdout + result.stderr)
     return result
 
-
-def run_json(args: list[str], cwd: Path) -> dict:
-    return json.loads(run(args, cwd).stdout)
 
 
 def progress(message: str) -> None:

@@ -5,6 +5,9 @@ cdktf synth clears its output folder, so each stack is copied into a folder of i
 `terraform_remote_state` reads the producer stack's local state instead of the S3 bucket. With the
 real provider (MERIDIAN_TF_PROVIDER=registry) the override also gives the provider test-only fake
 credentials and skip flags. None of this reaches the synthesized production configuration.
+
+Applying needs AWS with the real provider, so producers are always applied on the offline stand-in
+(their own working copies); registry-mode copies read those producers' states and only plan.
 """
 
 from __future__ import annotations
@@ -42,6 +45,13 @@ class StackWorkspace:
     name: str
     directory: Path
     dependencies: list[str] = field(default_factory=list)
+    cli_config: str | None = None  # None: the process's TF_CLI_CONFIG_FILE
+
+    def terraform(self, args: list[str], check: bool = True):
+        return terraform.run(args, self.directory, check=check, cli_config=self.cli_config)
+
+    def terraform_json(self, args: list[str]) -> dict:
+        return json.loads(self.terraform(args).stdout)
 
     @property
     def config(self) -> dict:
@@ -51,26 +61,25 @@ class StackWorkspace:
         (self.directory / "cdk.tf.json").write_text(json.dumps(config, indent=2))
 
     def init(self) -> None:
-        terraform.run(["init", "-input=false", "-no-color"], self.directory)
+        self.terraform(["init", "-input=false", "-no-color"])
 
     def validate(self) -> dict:
         """`terraform validate -json`: diagnostics as data (it exits 1 when there are errors)."""
-        result = terraform.run(["validate", "-json", "-no-color"], self.directory, check=False)
-        return json.loads(result.stdout)
+        return json.loads(self.terraform(["validate", "-json", "-no-color"], check=False).stdout)
 
     def plan(self, *extra: str) -> Plan:
-        terraform.run(["plan", "-input=false", "-lock=false", "-no-color", "-out=tfplan", *extra], self.directory)
-        return Plan(terraform.run_json(["show", "-json", "tfplan"], self.directory))
+        self.terraform(["plan", "-input=false", "-lock=false", "-no-color", "-out=tfplan", *extra])
+        return Plan(self.terraform_json(["show", "-json", "tfplan"]))
 
     def apply(self) -> None:
         """Apply the plan last made by `plan()`."""
-        terraform.run(["apply", "-input=false", "-lock=false", "-no-color", "-auto-approve", "tfplan"], self.directory)
+        self.terraform(["apply", "-input=false", "-lock=false", "-no-color", "-auto-approve", "tfplan"])
 
     def outputs(self) -> dict:
-        return {name: o["value"] for name, o in terraform.run_json(["output", "-json"], self.directory).items()}
+        return {name: o["value"] for name, o in self.terraform_json(["output", "-json"]).items()}
 
     def state(self) -> dict:
-        return terraform.run_json(["show", "-json"], self.directory)
+        return self.terraform_json(["show", "-json"])
 
 
 def in_place(synth_outdir: Path) -> list[StackWorkspace]:
@@ -84,8 +93,16 @@ def in_place(synth_outdir: Path) -> list[StackWorkspace]:
     )
 
 
-def prepare(synth_outdir: Path, work_root: Path) -> list[StackWorkspace]:
-    """Copy every stack of one synthesized environment; returns them in dependency order."""
+def prepare(
+    synth_outdir: Path, work_root: Path, *, provider: str | None = None, state_root: Path | None = None
+) -> list[StackWorkspace]:
+    """Copy every stack of one synthesized environment; returns them in dependency order.
+
+    provider: "offline" (the stand-in, can apply) or "registry" (the real one, plans only);
+    default MERIDIAN_TF_PROVIDER. state_root: where producers' local states are (default work_root).
+    """
+    provider = provider or provider_mode()
+    cli_config = terraform.offline_cli_config() if provider == "offline" else None
     manifest = _manifest(synth_outdir)
     state_keys = {}
     for name, entry in manifest.items():
@@ -99,8 +116,8 @@ def prepare(synth_outdir: Path, work_root: Path) -> list[StackWorkspace]:
         if directory.exists():
             shutil.rmtree(directory)
         shutil.copytree(synth_outdir / entry["workingDirectory"], directory, ignore=shutil.ignore_patterns(".terraform*"))
-        workspace = StackWorkspace(name, directory, list(entry["dependencies"]))
-        _write_override(workspace, work_root, state_keys)
+        workspace = StackWorkspace(name, directory, list(entry["dependencies"]), cli_config)
+        _write_override(workspace, state_root or work_root, state_keys, provider)
         workspaces[name] = workspace
     return _in_dependency_order(workspaces)
 
@@ -109,7 +126,7 @@ def _manifest(synth_outdir: Path) -> dict:
     return json.loads((synth_outdir / "manifest.json").read_text())["stacks"]
 
 
-def _write_override(workspace: StackWorkspace, work_root: Path, state_keys: dict[str, str]) -> None:
+def _write_override(workspace: StackWorkspace, state_root: Path, state_keys: dict[str, str], provider: str) -> None:
     override: dict = {"terraform": {"backend": {"local": {"path": STATE_FILE}}}}
     remote_states = workspace.config.get("data", {}).get("terraform_remote_state", {})
     if remote_states:
@@ -118,9 +135,9 @@ def _write_override(workspace: StackWorkspace, work_root: Path, state_keys: dict
             producer = state_keys[body["config"]["key"]]
             override["data"]["terraform_remote_state"][logical] = {
                 "backend": "local",
-                "config": {"path": str(work_root / producer / STATE_FILE)},
+                "config": {"path": str(state_root / producer / STATE_FILE)},
             }
-    if provider_mode() == "registry":
+    if provider == "registry":
         aliases = workspace.config.get("provider", {}).get("aws", [])
         override["provider"] = {"aws": [dict(REAL_PROVIDER_TEST_SETTINGS, **_alias(p)) for p in aliases]}
     (workspace.directory / OVERRIDE_FILE).write_text(json.dumps(override, indent=2))
