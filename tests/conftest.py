@@ -6,11 +6,10 @@ import os
 
 import pytest
 
+from config.model import ENVIRONMENTS
 from tests.support.synth import Synthesized, finish_synth, start_synth
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 @pytest.fixture(scope="session")

@@ -7,16 +7,15 @@ toolchain is installed (./meridian does it), the plan time of each stack.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tools.plan_review import plan_environment_timed
-
-ROOT = Path(__file__).resolve().parents[1]
+from tools.tfplan.environment import plan_stacks
+from tools.tfplan.synth import ROOT, synth_env
+from tools.tfplan.workspace import prepare
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -27,28 +26,24 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 def main(argv: list[str]) -> int:
     environment = argv[0] if argv else "dev"
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    with tempfile.TemporaryDirectory() as outdir:
+    with tempfile.TemporaryDirectory() as scratch:
+        outdir = Path(scratch) / "synth"
+        synth_command = ([sys.executable, "main.py", environment], synth_env(CDKTF_OUTDIR=str(outdir)))
         print("[bench] warming the interpreter caches (one synth, not measured)", file=sys.stderr)
-        timed([sys.executable, "main.py", environment], {**env, "CDKTF_OUTDIR": outdir})
+        timed(*synth_command)
         print("[bench] bare import of the AWS bindings", file=sys.stderr)
-        bare = timed([sys.executable, "-c", "import cdktf_cdktf_provider_aws"], env)
+        bare = timed([sys.executable, "-c", "import cdktf_cdktf_provider_aws"], synth_env())
         print(f"[bench] synthesizing every stack of {environment}", file=sys.stderr)
-        synth = timed([sys.executable, "main.py", environment], {**env, "CDKTF_OUTDIR": outdir})
-        stacks = sorted(p.name for p in Path(outdir, "stacks").iterdir())
+        synth = timed(*synth_command)
+        stacks = sorted(p.name for p in (outdir / "stacks").iterdir())
         print(f"| measure | seconds |\n|---|---|")
         print(f"| bare `import cdktf_cdktf_provider_aws` | {bare:.1f} |")
         print(f"| synth of all {len(stacks)} stacks of {environment} | {synth:.1f} |")
         print(f"| ratio synth / bare import (target <= 0.4) | {synth / bare:.2f} |")
-        plan_times = _plan_times(Path(outdir), environment)
-        for stack, seconds in plan_times:
-            print(f"| init + plan of {stack} (offline provider) | {seconds:.1f} |")
+        print(f"[bench] planning every stack of {environment} offline", file=sys.stderr)
+        for result in plan_stacks(prepare(outdir, Path(scratch) / "work", provider="offline"), apply=True):
+            print(f"| init + plan of {result.workspace.name} (offline provider) | {result.seconds:.1f} |")
     return 0
-
-
-def _plan_times(outdir: Path, environment: str) -> list[tuple[str, float]]:
-    print(f"[bench] planning every stack of {environment} offline", file=sys.stderr)
-    return plan_environment_timed(outdir, environment)
 
 
 if __name__ == "__main__":

@@ -107,7 +107,10 @@ _offline_provider() {
   # stand-in's config is always there: producer stacks are rehearsed on it even when plans use
   # the registry provider (MERIDIAN_TF_PROVIDER=registry), which TF_CLI_CONFIG_FILE then selects.
   MERIDIAN_OFFLINE_TF_CONFIG="$(cd "$MERIDIAN_ROOT" && MERIDIAN_TF_PROVIDER=offline python -m tools.offline_provider.install)"
-  TF_CLI_CONFIG_FILE="$(cd "$MERIDIAN_ROOT" && python -m tools.offline_provider.install)"
+  TF_CLI_CONFIG_FILE="$MERIDIAN_OFFLINE_TF_CONFIG"
+  if [[ "${MERIDIAN_TF_PROVIDER:-offline}" != offline ]]; then
+    TF_CLI_CONFIG_FILE="$(cd "$MERIDIAN_ROOT" && python -m tools.offline_provider.install)"
+  fi
   export MERIDIAN_OFFLINE_TF_CONFIG TF_CLI_CONFIG_FILE
 }
 

@@ -14,20 +14,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from config.model import ENVIRONMENTS
 from tools.tfplan import terraform
 from tools.tfplan.environment import plan_stacks
 from tools.tfplan.review import environment_summary
 from tools.tfplan.synth import ROOT, SynthError, synthesize
 from tools.tfplan.workspace import in_place, prepare, provider_mode
 
-ENVIRONMENTS = ("dev", "staging", "prod")
-
-
-def plan_environment_timed(synth_outdir: Path, environment: str) -> list[tuple[str, float]]:
-    """Plan time per stack (init + plan) of an already synthesized environment; for ./meridian bench."""
-    with tempfile.TemporaryDirectory() as work:
-        results = plan_stacks(prepare(synth_outdir, Path(work), provider="offline"), apply=True)
-        return [(r.workspace.name, r.seconds) for r in results]
 
 
 def review(environment: str, out: Path) -> str:

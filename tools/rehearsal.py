@@ -7,12 +7,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from config.model import ENVIRONMENTS
 from tools.tfplan import terraform
 from tools.tfplan.environment import StackResult, plan_stacks
 from tools.tfplan.synth import SynthError, synthesize
 from tools.tfplan.workspace import prepare
-
-ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 def rehearse(environment: str, work_root: Path) -> list[StackResult]:

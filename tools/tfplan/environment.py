@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 from tools.tfplan import terraform
 from tools.tfplan.plan import Plan
@@ -18,9 +17,7 @@ class StackResult:
     seconds: float
 
 
-def plan_stacks(
-    workspaces: list[StackWorkspace], *, apply: bool, on_stack: Callable[[StackResult], None] = lambda r: None
-) -> list[StackResult]:
+def plan_stacks(workspaces: list[StackWorkspace], *, apply: bool) -> list[StackResult]:
     """Init and plan each stack in order; with apply, apply it before its consumers plan."""
     results = []
     for index, workspace in enumerate(workspaces, 1):
@@ -31,7 +28,5 @@ def plan_stacks(
         seconds = time.perf_counter() - started
         if apply:
             workspace.apply()
-        result = StackResult(workspace, plan, seconds)
-        on_stack(result)
-        results.append(result)
+        results.append(StackResult(workspace, plan, seconds))
     return results

@@ -46,6 +46,5 @@ def run(args: list[str], cwd: Path, check: bool = True, cli_config: str | None =
     return result
 
 
-
 def progress(message: str) -> None:
     print(f"[terraform] {message}", file=sys.stderr, flush=True)
