@@ -16,8 +16,8 @@ from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from config import ConfigError, EnvironmentConfig, load  # noqa: E402
-from config.load import ENVIRONMENTS_DIR  # noqa: E402
+from config import ConfigError, EnvironmentConfig, load
+from config.load import ENVIRONMENTS_DIR
 
 
 def select_environment(argv: list[str], environ: dict[str, str]) -> str:

@@ -9,18 +9,31 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Literal, Optional
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Regions Meridian is allowed to run in (commercial partition, all offer every service used).
-AWS_REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
-    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1",
-    "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-south-1",
+Region = Literal[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-south-1",
     "sa-east-1",
-)
-Region = Literal[AWS_REGIONS]  # type: ignore[valid-type]
+]
+AWS_REGIONS: tuple[str, ...] = get_args(Region)
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -66,15 +79,15 @@ class RegionNetwork(_Frozen):
         return value
 
     @model_validator(mode="after")
-    def _subnets_fit_and_do_not_overlap(self) -> "RegionNetwork":
+    def _subnets_fit_and_do_not_overlap(self) -> RegionNetwork:
         vpc = ipaddress.IPv4Network(self.vpc_cidr)
         subnets = [*self.public_subnets, *self.private_subnets, *self.database_subnets]
         nets = [ipaddress.IPv4Network(s) for s in subnets]
-        for cidr, net in zip(subnets, nets):
+        for cidr, net in zip(subnets, nets, strict=True):
             if not net.subnet_of(vpc):
                 raise ValueError(f"subnet {cidr} lies outside vpc_cidr {self.vpc_cidr}; allowed: subnets of the VPC")
         for i, a in enumerate(nets):
-            for b in nets[i + 1:]:
+            for b in nets[i + 1 :]:
                 if a.overlaps(b):
                     raise ValueError(f"subnets {a} and {b} overlap; allowed: disjoint subnets")
         return self
@@ -85,7 +98,7 @@ class Regions(_Frozen):
     secondary: RegionNetwork
 
     @model_validator(mode="after")
-    def _distinct(self) -> "Regions":
+    def _distinct(self) -> Regions:
         if self.primary.name == self.secondary.name:
             raise ValueError(
                 f"secondary.name equals primary.name ({self.primary.name}); allowed: two different regions"
@@ -103,7 +116,7 @@ class Accounts(_Frozen):
     peers: dict[str, AccountId] = Field(
         default_factory=dict, description="accounts of the other environments, trusted by cross-account roles"
     )
-    backup: Optional[AccountId] = Field(default=None, description="central backup account; copies go there when set")
+    backup: AccountId | None = Field(default=None, description="central backup account; copies go there when set")
 
     @field_validator("own", "backup")
     @classmethod
@@ -120,7 +133,7 @@ class Accounts(_Frozen):
         return value
 
     @model_validator(mode="after")
-    def _peers_are_other_accounts(self) -> "Accounts":
+    def _peers_are_other_accounts(self) -> Accounts:
         for env, account in self.peers.items():
             if account == self.own:
                 raise ValueError(f"peers.{env} is this environment's own account {account}; allowed: other accounts")
@@ -129,7 +142,7 @@ class Accounts(_Frozen):
 
 class Dns(_Frozen):
     domain: str = Field(description="the environment's domain, e.g. dev.pay.example.org")
-    hosted_zone_id: Optional[str] = Field(
+    hosted_zone_id: str | None = Field(
         default=None, description="existing public hosted zone for the domain; certificates validate by DNS in it"
     )
 
@@ -158,7 +171,7 @@ class Capacity(_Frozen):
     monthly_budget_usd: int = Field(ge=1, description="AWS Budgets monthly limit in USD")
 
     @model_validator(mode="after")
-    def _min_le_max(self) -> "Capacity":
+    def _min_le_max(self) -> Capacity:
         if self.app_min_tasks > self.app_max_tasks:
             raise ValueError(
                 f"app_min_tasks ({self.app_min_tasks}) exceeds app_max_tasks ({self.app_max_tasks}); "

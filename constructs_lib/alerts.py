@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
-from constructs_lib.bindings import aws
 from constructs_lib.kms import CustomerKey
 from constructs_lib.policy import Statement, lazy_document
 
@@ -23,10 +24,8 @@ class AlertTopic(Construct):
         super().__init__(scope, id_)
         self._props = props
         self._publishers: list[str] = ["cloudwatch.amazonaws.com"]  # alarms are what the topic is for
-        self._topic = aws("sns_topic").SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.key.arn)
-        aws("sns_topic_policy").SnsTopicPolicy(
-            self, "policy", arn=self._topic.arn, policy=lazy_document(self.policy_statements)
-        )
+        self._topic = SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.key.arn)
+        SnsTopicPolicy(self, "policy", arn=self._topic.arn, policy=lazy_document(self.policy_statements))
 
     @property
     def arn(self) -> str:

@@ -1,22 +1,30 @@
-"""The one place that loads the hashicorp/aws provider bindings, and loads them fast.
+"""The one place that knows how the hashicorp/aws provider bindings are loaded, and loads them fast.
 
-`import cdktf_cdktf_provider_aws` costs about 14 s: its __init__.py eagerly imports all 2,214
-resource submodules, while loading the jsii assembly itself (the `_jsii` submodule) costs about 3 s.
-Every submodule only needs `.._jsii`, so the fast path registers a bare package object in
-sys.modules (same name, same __path__, no __init__ executed), loads `_jsii`, and then imports only
-the submodules a stack uses. The synthesized JSON is byte-identical either way
-(tests/test_bindings.py proves it).
+Everyone else imports bindings the way every cdktf user writes them:
 
-If the package layout ever changes (no `_jsii` subpackage, or a submodule needing more than the
-assembly), the loader falls back to the plain import, which is always correct, only slower.
+    from cdktf_cdktf_provider_aws.kms_key import KmsKey
+
+`import cdktf_cdktf_provider_aws` costs 14-30 s: its __init__.py eagerly imports all 2,214 resource
+submodules, while loading the jsii assembly itself (the `_jsii` submodule) costs about 3 s. Every
+submodule only needs `.._jsii`, so `install()` (run when `constructs_lib` is first imported, before
+any binding import) puts a finder on `sys.meta_path` that loads the package as a bare module (same
+name, same __path__, no eager __init__) and loads `_jsii` into it; an ordinary `from
+cdktf_cdktf_provider_aws.<submodule> import ...` then loads only that submodule. The synthesized
+JSON is byte-identical either way (tests/test_bindings.py proves it).
+
+If the package layout ever changes (no `_jsii` subpackage, or `_jsii` failing to load alone), the
+finder steps aside and the plain import runs, which is always correct, only slower.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 import types
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -26,25 +34,18 @@ Mode = Literal["fast", "plain"]
 _mode: Mode = "fast"
 
 
-def configure(mode: Mode) -> None:
-    """Choose how bindings load for this process; main.py sets it before any stack is built."""
+def configure(mode: str) -> None:
+    """Choose how bindings load for this process; main.py calls it before any stack is built."""
     global _mode
     if mode not in ("fast", "plain"):
-        raise ValueError(f"bindings mode {mode!r} is unknown; allowed: fast, plain")
-    _mode = mode
+        raise ValueError(f"MERIDIAN_BINDINGS is {mode!r}; allowed: fast, plain")
+    _mode = "fast" if mode == "fast" else "plain"
 
 
-def aws(submodule: str) -> types.ModuleType:
-    """The bindings submodule for one resource or data source, e.g. aws("s3_bucket")."""
-    if _mode == "fast" and PACKAGE not in sys.modules:
-        _install_bare_package()
-    try:
-        return importlib.import_module(f"{PACKAGE}.{submodule}")
-    except ImportError:
-        if _is_bare(sys.modules.get(PACKAGE)):
-            _fall_back_to_plain_import()
-            return importlib.import_module(f"{PACKAGE}.{submodule}")
-        raise
+def install() -> None:
+    """Put the fast finder in front of the import system, once per process."""
+    if not any(isinstance(finder, _BarePackageFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _BarePackageFinder())
 
 
 def loaded_mode() -> str:
@@ -52,32 +53,50 @@ def loaded_mode() -> str:
     package = sys.modules.get(PACKAGE)
     if package is None:
         return "not loaded"
-    return "fast" if _is_bare(package) else "plain"
+    return "fast" if getattr(package, "__meridian_bare__", False) else "plain"
 
 
-def _is_bare(module: types.ModuleType | None) -> bool:
-    return module is not None and getattr(module, "__meridian_bare__", False)
+class _BarePackageFinder(importlib.abc.MetaPathFinder):
+    """Finds only the bindings package itself, and only in fast mode; submodules load as usual."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None, target: types.ModuleType | None = None):
+        if fullname != PACKAGE or _mode != "fast":
+            return None
+        real = importlib.machinery.PathFinder.find_spec(fullname, path)
+        locations = list(real.submodule_search_locations or []) if real else []
+        if real is None or not locations or not (Path(locations[0]) / "_jsii" / "__init__.py").is_file():
+            return None  # unfamiliar layout: the plain import handles it
+        spec = importlib.util.spec_from_file_location(
+            fullname, real.origin, loader=_BarePackageLoader(real), submodule_search_locations=locations
+        )
+        return spec
 
 
-def _install_bare_package() -> None:
-    spec = importlib.util.find_spec(PACKAGE)
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    if not locations or not (Path(locations[0]) / "_jsii" / "__init__.py").is_file():
-        _fall_back_to_plain_import()
-        return
-    package = types.ModuleType(PACKAGE, "bindings package loaded without its eager __init__")
-    package.__path__ = locations
-    package.__file__ = spec.origin
-    package.__package__ = PACKAGE
-    package.__meridian_bare__ = True
-    sys.modules[PACKAGE] = package
+class _BarePackageLoader(importlib.abc.Loader):
+    def __init__(self, real: importlib.machinery.ModuleSpec) -> None:
+        self._real = real
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return None  # the default module object, with __path__ from the spec
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        try:
+            importlib.import_module(f"{PACKAGE}._jsii")
+        except ImportError:
+            # The assembly does not load alone any more: run the package's own __init__ instead.
+            for name in [n for n in sys.modules if n.startswith(PACKAGE + ".")]:
+                del sys.modules[name]
+            assert self._real.loader is not None
+            self._real.loader.exec_module(module)
+            return
+        module.__meridian_bare__ = True  # type: ignore[attr-defined]
+        module.__getattr__ = _import_submodule  # type: ignore[attr-defined]  # PEP 562: `package.kms_key` still works
+
+
+def _import_submodule(name: str) -> types.ModuleType:
+    if name.startswith("__"):
+        raise AttributeError(name)
     try:
-        importlib.import_module(f"{PACKAGE}._jsii")
-    except ImportError:
-        _fall_back_to_plain_import()
-
-
-def _fall_back_to_plain_import() -> None:
-    for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
-        del sys.modules[name]
-    importlib.import_module(PACKAGE)
+        return importlib.import_module(f"{PACKAGE}.{name}")
+    except ModuleNotFoundError as missing:
+        raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from missing

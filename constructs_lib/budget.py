@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.budgets_budget import BudgetsBudget, BudgetsBudgetNotification
 from constructs import Construct
 
 from constructs_lib.alerts import AlertTopic
-from constructs_lib.bindings import aws
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class MonthlyBudget(Construct):
     def __init__(self, scope: Construct, id_: str, props: MonthlyBudgetProps) -> None:
         super().__init__(scope, id_)
         props.alert_topic.allow_publish_from_service("budgets.amazonaws.com")
-        self._budget = aws("budgets_budget").BudgetsBudget(
+        self._budget = BudgetsBudget(
             self,
             "budget",
             name=props.name,
@@ -43,7 +43,7 @@ class MonthlyBudget(Construct):
 
 
 def _alert(kind: str, percent: int, topic: AlertTopic):
-    return aws("budgets_budget").BudgetsBudgetNotification(
+    return BudgetsBudgetNotification(
         notification_type=kind,
         comparison_operator="GREATER_THAN",
         threshold=percent,

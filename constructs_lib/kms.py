@@ -8,12 +8,13 @@ admits the regional CloudWatch Logs principal only for log groups of this accoun
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from constructs_lib.bindings import aws
 from constructs_lib.naming import Naming
 from constructs_lib.policy import Statement, document
 
@@ -65,7 +66,7 @@ class CustomerKey(Construct):
             raise ValueError(f"key purpose {props.purpose!r} is unknown; allowed: {', '.join(DATA_CLASSES)}")
         use = DATA_CLASSES[props.purpose]
         self.purpose = props.purpose
-        self._key = aws("kms_key").KmsKey(
+        self._key = KmsKey(
             self,
             "key",
             description=f"{props.naming.name(props.purpose)}: {use.description}",
@@ -75,7 +76,7 @@ class CustomerKey(Construct):
             tags={"Name": props.naming.name(props.purpose)},
         )
         self.alias_name = props.naming.alias(props.purpose)
-        aws("kms_alias").KmsAlias(self, "alias", name=self.alias_name, target_key_id=self._key.key_id)
+        KmsAlias(self, "alias", name=self.alias_name, target_key_id=self._key.key_id)
 
     @property
     def arn(self) -> str:

@@ -7,8 +7,8 @@ A policy is built from Statement objects so constructs can add statements as the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 
 import jsii
 from cdktf import IStringProducer, Lazy

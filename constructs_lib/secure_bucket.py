@@ -9,11 +9,27 @@ Statements added with `add_to_resource_policy` are rendered into the one bucket 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from constructs import Construct
 
-from constructs_lib.bindings import aws
 from constructs_lib.kms import CustomerKey
 from constructs_lib.policy import Statement, deny_insecure_transport, lazy_document
 
@@ -22,10 +38,10 @@ from constructs_lib.policy import Statement, deny_insecure_transport, lazy_docum
 class SecureBucketProps:
     name: str
     noncurrent_version_days: int  # old object versions are kept this long (state history, recovery)
-    key: Optional[CustomerKey] = None  # CMK for SSE-KMS; None means SSE-S3, which needs sse_s3_reason
+    key: CustomerKey | None = None  # CMK for SSE-KMS; None means SSE-S3, which needs sse_s3_reason
     sse_s3_reason: str = ""  # why this bucket cannot use a CMK (the AWS service that writes to it)
-    expire_objects_days: Optional[int] = None  # current objects expire (log buckets); None keeps them
-    access_log_bucket: Optional["SecureBucket"] = None  # where S3 server access logs go
+    expire_objects_days: int | None = None  # current objects expire (log buckets); None keeps them
+    access_log_bucket: SecureBucket | None = None  # where S3 server access logs go
     force_destroy: bool = False  # never for data; tests and ephemeral buckets only
 
     def __post_init__(self) -> None:
@@ -37,15 +53,13 @@ class SecureBucket(Construct):
     def __init__(self, scope: Construct, id_: str, props: SecureBucketProps) -> None:
         super().__init__(scope, id_)
         self.props = props
-        self._bucket = aws("s3_bucket").S3Bucket(self, "bucket", bucket=props.name, force_destroy=props.force_destroy)
+        self._bucket = S3Bucket(self, "bucket", bucket=props.name, force_destroy=props.force_destroy)
         bucket_id = self._bucket.id
-        aws("s3_bucket_versioning").S3BucketVersioningA(
-            self, "versioning", bucket=bucket_id, versioning_configuration={"status": "Enabled"}
-        )
-        aws("s3_bucket_server_side_encryption_configuration").S3BucketServerSideEncryptionConfigurationA(
+        S3BucketVersioningA(self, "versioning", bucket=bucket_id, versioning_configuration={"status": "Enabled"})
+        S3BucketServerSideEncryptionConfigurationA(
             self, "encryption", bucket=bucket_id, rule=[self._encryption_rule(props)]
         )
-        aws("s3_bucket_public_access_block").S3BucketPublicAccessBlock(
+        S3BucketPublicAccessBlock(
             self,
             "public-access",
             bucket=bucket_id,
@@ -54,14 +68,10 @@ class SecureBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        aws("s3_bucket_ownership_controls").S3BucketOwnershipControls(
-            self, "ownership", bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"}
-        )
-        aws("s3_bucket_lifecycle_configuration").S3BucketLifecycleConfiguration(
-            self, "lifecycle", bucket=bucket_id, rule=[self._lifecycle_rule(props)]
-        )
+        S3BucketOwnershipControls(self, "ownership", bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"})
+        S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket_id, rule=[self._lifecycle_rule(props)])
         if props.access_log_bucket is not None:
-            aws("s3_bucket_logging").S3BucketLoggingA(
+            S3BucketLoggingA(
                 self,
                 "access-logs",
                 bucket=bucket_id,
@@ -69,9 +79,7 @@ class SecureBucket(Construct):
                 target_prefix=f"{props.name}/",
             )
         self._statements: list[Statement] = [deny_insecure_transport(self.arn)]
-        aws("s3_bucket_policy").S3BucketPolicy(
-            self, "policy", bucket=bucket_id, policy=lazy_document(lambda: self._statements)
-        )
+        S3BucketPolicy(self, "policy", bucket=bucket_id, policy=lazy_document(lambda: self._statements))
 
     @property
     def name(self) -> str:
@@ -87,33 +95,32 @@ class SecureBucket(Construct):
     # Lists of nested blocks take the bindings' struct classes: jsii passes a plain dict inside a
     # list through untranslated, and its snake_case keys would be dropped silently.
     @staticmethod
-    def _encryption_rule(props: SecureBucketProps):
-        sse = aws("s3_bucket_server_side_encryption_configuration")
+    def _encryption_rule(props: SecureBucketProps) -> S3BucketServerSideEncryptionConfigurationRuleA:
         if props.key is None:
-            return sse.S3BucketServerSideEncryptionConfigurationRuleA(
+            return S3BucketServerSideEncryptionConfigurationRuleA(
                 apply_server_side_encryption_by_default={"sse_algorithm": "AES256"}
             )
-        return sse.S3BucketServerSideEncryptionConfigurationRuleA(
+        return S3BucketServerSideEncryptionConfigurationRuleA(
             apply_server_side_encryption_by_default={"sse_algorithm": "aws:kms", "kms_master_key_id": props.key.arn},
             bucket_key_enabled=True,  # fewer KMS calls for the same protection
         )
 
     @staticmethod
-    def _lifecycle_rule(props: SecureBucketProps):
-        lifecycle = aws("s3_bucket_lifecycle_configuration")
-        prefix = "S3BucketLifecycleConfigurationRule"
+    def _lifecycle_rule(props: SecureBucketProps) -> S3BucketLifecycleConfigurationRule:
         expiration = None
         if props.expire_objects_days is not None:
-            expiration = [getattr(lifecycle, f"{prefix}Expiration")(days=props.expire_objects_days)]
-        return getattr(lifecycle, prefix)(
+            expiration = [S3BucketLifecycleConfigurationRuleExpiration(days=props.expire_objects_days)]
+        return S3BucketLifecycleConfigurationRule(
             id="retention",
             status="Enabled",
-            filter=[getattr(lifecycle, f"{prefix}Filter")(prefix="")],
+            filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
             noncurrent_version_expiration=[
-                getattr(lifecycle, f"{prefix}NoncurrentVersionExpiration")(noncurrent_days=props.noncurrent_version_days)
+                S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                    noncurrent_days=props.noncurrent_version_days
+                )
             ],
             abort_incomplete_multipart_upload=[
-                getattr(lifecycle, f"{prefix}AbortIncompleteMultipartUpload")(days_after_initiation=7)
+                S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
             ],
             expiration=expiration,
         )

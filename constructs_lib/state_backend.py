@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable, DynamodbTableAttribute
 from constructs import Construct
 
-from constructs_lib.bindings import aws
 from constructs_lib.kms import CustomerKey
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 
@@ -50,14 +50,13 @@ class StateBackend(Construct):
                 access_log_bucket=self.access_logs,
             ),
         )
-        dynamodb = aws("dynamodb_table")
-        self.lock_table = dynamodb.DynamodbTable(
+        self.lock_table = DynamodbTable(
             self,
             "lock-table",
             name=props.lock_table_name,
             billing_mode="PAY_PER_REQUEST",
             hash_key="LockID",  # the S3 backend's lock item key
-            attribute=[dynamodb.DynamodbTableAttribute(name="LockID", type="S")],
+            attribute=[DynamodbTableAttribute(name="LockID", type="S")],
             point_in_time_recovery={"enabled": True},
             server_side_encryption={"enabled": True, "kms_key_arn": props.key.arn},
             deletion_protection_enabled=props.deletion_protection,

@@ -1,7 +1,7 @@
 """Commands for operators and the container:
 
-    python -m payment_service migrate      apply schema migrations (run before a deploy, never at start-up)
-    python -m payment_service healthcheck  exit 0 when /health on this host answers 200 (Docker HEALTHCHECK)
+python -m payment_service migrate      apply schema migrations (run before a deploy, never at start-up)
+python -m payment_service healthcheck  exit 0 when /health on this host answers 200 (Docker HEALTHCHECK)
 """
 
 from __future__ import annotations
@@ -11,15 +11,18 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m payment_service", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m payment_service", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=("migrate", "healthcheck"))
     command = parser.parse_args(argv).command
     # Each command imports only what it needs: the health check must not load the database driver.
     if command == "migrate":
         from .migrations import main as migrate
+
         return migrate()
     from .healthcheck import main as healthcheck
+
     return healthcheck()
 
 

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from .errors import ApiError
 from .models import (
-    DEFAULT_PAGE_SIZE, IDEMPOTENCY_KEY_PATTERN, MAX_PAGE_SIZE, Payment, PaymentPage, PaymentRequest, Reference,
+    DEFAULT_PAGE_SIZE,
+    IDEMPOTENCY_KEY_PATTERN,
+    MAX_PAGE_SIZE,
+    Payment,
+    PaymentPage,
+    PaymentRequest,
+    Reference,
 )
 from .payments import PaymentService
 
 router = APIRouter(tags=["payments"])
-_ERRORS = {400: {"description": "bad header, JSON or cursor"}, 422: {"description": "invalid field"},
-           503: {"description": "database unavailable"}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "bad header, JSON or cursor"},
+    422: {"description": "invalid field"},
+    503: {"description": "database unavailable"},
+}
 
 
 def payment_service(request: Request) -> PaymentService:
@@ -27,14 +36,24 @@ def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] 
     if key is None:
         raise ApiError(400, "idempotency_key_required", "the Idempotency-Key header is required")
     if not IDEMPOTENCY_KEY_PATTERN.match(key):
-        raise ApiError(400, "idempotency_key_invalid",
-                       "the Idempotency-Key header must be 8 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'")
+        raise ApiError(
+            400,
+            "idempotency_key_invalid",
+            "the Idempotency-Key header must be 8 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'",
+        )
     return key
 
 
-@router.post("/payments", status_code=201, response_model=Payment,
-             responses={200: {"description": "replay of an earlier request with the same key and body"},
-                        409: {"description": "key reused with a different body"}, **_ERRORS})
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=Payment,
+    responses={
+        200: {"description": "replay of an earlier request with the same key and body"},
+        409: {"description": "key reused with a different body"},
+        **_ERRORS,
+    },
+)
 async def create_payment(
     body: PaymentRequest,
     response: Response,
@@ -48,10 +67,10 @@ async def create_payment(
     return result.payment
 
 
-@router.get("/payments/{payment_id}", response_model=Payment, responses={404: {"description": "no such payment"}, **_ERRORS})
-async def get_payment(
-    payment_id: UUID, payments: Annotated[PaymentService, Depends(payment_service)]
-) -> Payment:
+@router.get(
+    "/payments/{payment_id}", response_model=Payment, responses={404: {"description": "no such payment"}, **_ERRORS}
+)
+async def get_payment(payment_id: UUID, payments: Annotated[PaymentService, Depends(payment_service)]) -> Payment:
     payment = await payments.get(payment_id)
     if payment is None:
         raise ApiError(404, "payment_not_found", f"no payment with id {payment_id}")

@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -56,8 +56,16 @@ def progress(message: str) -> None:
 
 
 def start_service(env: dict[str, str], port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "payment_service.app:create_app", "--factory",
-               "--log-config", "payment_service/log_config.json", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "payment_service.app:create_app",
+        "--factory",
+        "--log-config",
+        "payment_service/log_config.json",
+        "--no-access-log",
+    ]
     full_env = {"PATH": os.environ.get("PATH", ""), "UVICORN_HOST": LOOPBACK, "UVICORN_PORT": str(port), **env}
     # Request logs go where the container's would, minus the terminal: they are part of the cost.
     return subprocess.Popen(command, cwd=REPO_ROOT, env=full_env, stdout=subprocess.DEVNULL)
@@ -85,8 +93,12 @@ async def load(url: str, seconds: float, concurrency: int, max_requests: int) ->
 
     async def worker(client: httpx.AsyncClient) -> None:
         while time.monotonic() < deadline and len(latencies) < max_requests:
-            body = {"amount_minor": 1999, "currency": "EUR", "merchant_reference": "bench-merchant",
-                    "customer_reference": "bench-customer"}
+            body = {
+                "amount_minor": 1999,
+                "currency": "EUR",
+                "merchant_reference": "bench-merchant",
+                "customer_reference": "bench-customer",
+            }
             started = time.perf_counter()
             response = await client.post("/payments", json=body, headers={"Idempotency-Key": f"bench-{uuid.uuid4()}"})
             latencies.append(time.perf_counter() - started)
@@ -97,19 +109,48 @@ async def load(url: str, seconds: float, concurrency: int, max_requests: int) ->
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
     cuts = statistics.quantiles(latencies, n=100)
-    return {"requests": len(latencies), "seconds": round(elapsed, 2), "per_second": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1), "statuses": dict(statuses)}
+    return {
+        "requests": len(latencies),
+        "seconds": round(elapsed, 2),
+        "per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(cuts[49] * 1000, 1),
+        "p99_ms": round(cuts[98] * 1000, 1),
+        "statuses": dict(statuses),
+    }
 
 
 def pgbench_rate(postgres: LocalPostgres, dsn_parts: dict, seconds: float, workdir: Path) -> dict:
     script = workdir / "insert_payment.sql"
     script.write_text(INSERT_ONE_PAYMENT.strip() + ";\n")
     result = subprocess.run(
-        [str(PG_BIN / "pgbench"), "-n", "-f", str(script), "-c", str(DATABASE_CONNECTIONS), "-j", "2",
-         "-T", str(int(seconds)), "-h", LOOPBACK, "-p", str(postgres.port), "-U", dsn_parts["user"], dsn_parts["database"]],
-        env={**os.environ, "PGPASSWORD": dsn_parts["password"]}, capture_output=True, text=True, check=True,
+        [
+            str(PG_BIN / "pgbench"),
+            "-n",
+            "-f",
+            str(script),
+            "-c",
+            str(DATABASE_CONNECTIONS),
+            "-j",
+            "2",
+            "-T",
+            str(int(seconds)),
+            "-h",
+            LOOPBACK,
+            "-p",
+            str(postgres.port),
+            "-U",
+            dsn_parts["user"],
+            dsn_parts["database"],
+        ],
+        env={**os.environ, "PGPASSWORD": dsn_parts["password"]},
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout).group(1))
+    rate = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
+    if rate is None:
+        raise RuntimeError(f"pgbench printed no rate:\n{result.stdout}")
+    tps = float(rate.group(1))
     return {"tool": "pgbench", "per_second": round(tps, 1), "connections": DATABASE_CONNECTIONS}
 
 
@@ -150,8 +191,9 @@ def run(seconds: float, concurrency: int, max_requests: int) -> dict:
         asyncio.run(prepare_database(dsn))
         port = free_port()
         progress(f"starting the service (uvicorn, one process) on {LOOPBACK}:{port}")
-        service = start_service({"DATABASE_URL": dsn, "REDIS_URL": redis_server.url,
-                                 "REDIS_AUTH_TOKEN": redis_server.password}, port)
+        service = start_service(
+            {"DATABASE_URL": dsn, "REDIS_URL": redis_server.url, "REDIS_AUTH_TOKEN": redis_server.password}, port
+        )
         url = f"http://{LOOPBACK}:{port}"
         asyncio.run(wait_healthy(url))
         progress("warming up (2 s)")
@@ -179,7 +221,7 @@ def run(seconds: float, concurrency: int, max_requests: int) -> dict:
         postgres.stop()
         redis_server.stop()
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "service": service_result,
         "database": database_result,

@@ -11,7 +11,8 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, cast
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
@@ -59,6 +60,7 @@ class Cache:
 
     async def set_json(self, entries: dict[str, dict[str, Any]]) -> None:
         """Stores each key's value with the cache TTL, in one round trip."""
+
         async def pipelined(client: redis.Redis):
             async with client.pipeline(transaction=False) as pipeline:
                 for key, value in entries.items():
@@ -71,7 +73,8 @@ class Cache:
         """Asks Redis directly, ignoring the cool-down: /health must tell the truth."""
         try:
             client = await self._get_client()
-            await client.ping()
+            # redis-py types its commands for the sync and async clients at once (Awaitable | bool)
+            await cast(Awaitable[bool], client.ping())
         except CACHE_ERRORS as error:
             raise RedisUnavailable(type(error).__name__) from error
 
@@ -86,8 +89,10 @@ class Cache:
             return await operation(await self._get_client())
         except CACHE_ERRORS as error:
             self._skip_until = time.monotonic() + COOL_DOWN_SECONDS
-            log.warning("redis unavailable; serving from PostgreSQL",
-                        extra={"command": command, "error_type": type(error).__name__})
+            log.warning(
+                "redis unavailable; serving from PostgreSQL",
+                extra={"command": command, "error_type": type(error).__name__},
+            )
             return None
 
     async def _get_client(self) -> redis.Redis:
@@ -102,6 +107,8 @@ class Cache:
         if self._settings.auth_token or not self._settings.auth_secret_arn:
             return self._settings.auth_token
         try:
+            if self._reader is None:
+                raise RuntimeError("REDIS_AUTH_SECRET_ARN is set but no Secrets Manager reader was configured")
             text = await asyncio.to_thread(self._reader.read, self._settings.auth_secret_arn)
         except Exception as error:  # botocore raises many types; any of them means "no token now"
             raise RedisUnavailable(f"AUTH token secret unreadable: {type(error).__name__}") from error

@@ -10,6 +10,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import overload
 from urllib.parse import unquote, urlsplit
 
 SSL_MODES = ("auto", "disable", "require", "verify-full")
@@ -104,7 +105,7 @@ class Settings:
     log_level: str
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         reader = _EnvReader(env)
         settings = cls(
@@ -191,6 +192,10 @@ class _EnvReader:
     def number(self, name: str, default: float, low: float, high: float) -> float:
         return self._bounded(name, default, low, high, float)
 
+    @overload
+    def integer(self, name: str, default: int, low: int, high: int) -> int: ...
+    @overload
+    def integer(self, name: str, default: None, low: int, high: int) -> int | None: ...
     def integer(self, name: str, default: int | None, low: int, high: int) -> int | None:
         return self._bounded(name, default, low, high, int)
 

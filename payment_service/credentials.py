@@ -84,11 +84,12 @@ class DatabaseCredentials:
     async def _load(self) -> DbCredentials:
         if self._settings.secret_arn:
             try:
+                assert self._reader is not None  # __init__ refuses a secret ARN without a reader
                 text = await asyncio.to_thread(self._reader.read, self._settings.secret_arn)
             except Exception as error:  # botocore raises many types; each means "no credentials now"
                 raise CredentialsUnavailable(type(error).__name__) from error
             return credentials_from_secret(text, self._settings)
-        local = parse_database_url(self._settings.url)
+        local = parse_database_url(self._settings.url or "")  # Settings.validate requires one of the two
         return DbCredentials(
             user=local.user,
             password=local.password,

@@ -81,8 +81,10 @@ class Database:
                 async with pool.acquire(timeout=self._settings.connect_timeout) as connection:
                     return await operation(connection)
             except AUTHENTICATION_ERRORS as error:
-                log.warning("database rejected the credentials; reloading the secret",
-                            extra={"error_type": type(error).__name__})
+                log.warning(
+                    "database rejected the credentials; reloading the secret",
+                    extra={"error_type": type(error).__name__},
+                )
                 await self._discard_pool(generation)
                 kind, failure = "authentication", error
             except CONNECTION_ERRORS as error:
@@ -124,8 +126,10 @@ class Database:
                     server_settings={"application_name": "payment_service"},
                 )
                 self._generation += 1
-                log.info("database pool ready", extra={"pool_generation": self._generation,
-                                                       "credential_loads": self._credentials.loads})
+                log.info(
+                    "database pool ready",
+                    extra={"pool_generation": self._generation, "credential_loads": self._credentials.loads},
+                )
             return self._pool, self._generation
 
     async def _discard_pool(self, failed_generation: int) -> None:
@@ -144,5 +148,5 @@ class Database:
     async def _retire(self, pool: asyncpg.Pool) -> None:
         try:
             await asyncio.wait_for(pool.close(), timeout=self._settings.command_timeout)
-        except (asyncio.TimeoutError, *CONNECTION_ERRORS):
+        except (TimeoutError, *CONNECTION_ERRORS):
             pool.terminate()

@@ -55,12 +55,15 @@ async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
 
 async def _database_unavailable(request: Request, error: DatabaseUnavailable) -> JSONResponse:
     log.error("database unavailable", extra={"error_type": str(error)})
-    return error_response(503, "database_unavailable", "the payment database is unavailable; retry with the same Idempotency-Key")
+    return error_response(
+        503, "database_unavailable", "the payment database is unavailable; retry with the same Idempotency-Key"
+    )
 
 
 async def _idempotency_conflict(request: Request, error: IdempotencyConflict) -> JSONResponse:
-    return error_response(409, "idempotency_key_reused",
-                          "this Idempotency-Key was already used with a different request body")
+    return error_response(
+        409, "idempotency_key_reused", "this Idempotency-Key was already used with a different request body"
+    )
 
 
 async def _invalid_cursor(request: Request, error: InvalidCursor) -> JSONResponse:
@@ -68,9 +71,10 @@ async def _invalid_cursor(request: Request, error: InvalidCursor) -> JSONRespons
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation_failed)
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
-    app.add_exception_handler(IdempotencyConflict, _idempotency_conflict)
-    app.add_exception_handler(InvalidCursor, _invalid_cursor)
+    # The decorator form: Starlette types add_exception_handler for handlers of any Exception.
+    app.exception_handler(RequestValidationError)(_validation_failed)
+    app.exception_handler(ApiError)(_api_error)
+    app.exception_handler(HTTPException)(_http_error)
+    app.exception_handler(DatabaseUnavailable)(_database_unavailable)
+    app.exception_handler(IdempotencyConflict)(_idempotency_conflict)
+    app.exception_handler(InvalidCursor)(_invalid_cursor)

@@ -39,8 +39,11 @@ async def health(request: Request) -> JSONResponse:
     state = request.app.state
     remaining = state.readiness.remaining()
     if remaining > 0:
-        return JSONResponse({"status": "starting", "ready_in_seconds": round(remaining, 1)}, status_code=503,
-                            headers={"Retry-After": str(math.ceil(remaining))})
+        return JSONResponse(
+            {"status": "starting", "ready_in_seconds": round(remaining, 1)},
+            status_code=503,
+            headers={"Retry-After": str(math.ceil(remaining))},
+        )
     postgres, redis = await asyncio.gather(_check(state.database.ping), _check(state.cache.ping))
     checks = {"postgres": postgres, "redis": redis}
     failed = [name for name, result in checks.items() if result != "ok"]

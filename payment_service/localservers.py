@@ -64,7 +64,7 @@ class LocalPostgres:
         return self.root / "data"
 
     @classmethod
-    def start(cls) -> "LocalPostgres":
+    def start(cls) -> LocalPostgres:
         root = Path(tempfile.mkdtemp(prefix="meridian-pg-"))
         if os.geteuid() == 0:
             shutil.chown(root, user="postgres", group="postgres")
@@ -74,9 +74,19 @@ class LocalPostgres:
         if os.geteuid() == 0:
             shutil.chown(pwfile, user="postgres", group="postgres")
         server._run_as_postgres(
-            [str(PG_BIN / "initdb"), "-D", str(server.data_dir), "-U", PG_SUPERUSER, "--no-sync",
-             "--auth-host=scram-sha-256", "--auth-local=trust", f"--pwfile={pwfile}",
-             "--encoding=UTF8", "--locale=C"]
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(server.data_dir),
+                "-U",
+                PG_SUPERUSER,
+                "--no-sync",
+                "--auth-host=scram-sha-256",
+                "--auth-local=trust",
+                f"--pwfile={pwfile}",
+                "--encoding=UTF8",
+                "--locale=C",
+            ]
         )
         pwfile.unlink()
         server.resume()
@@ -89,8 +99,19 @@ class LocalPostgres:
         """Starts the (stopped) server again on the same port and data directory."""
         options = f"-c listen_addresses={LOOPBACK} -p {self.port} -k {self.root} -c max_connections=200"
         self._run_as_postgres(
-            [str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.root / "server.log"),
-             "-o", options, "-w", "-t", "30", "start"]
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.root / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "30",
+                "start",
+            ]
         )
 
     def halt(self, mode: str = "fast") -> None:
@@ -111,9 +132,27 @@ class LocalPostgres:
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Runs SQL as the superuser and returns psql's unaligned, tuples-only output."""
         result = subprocess.run(
-            [str(PG_BIN / "psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", LOOPBACK,
-             "-p", str(self.port), "-U", PG_SUPERUSER, "-d", database, "-c", sql],
-            check=True, capture_output=True, text=True,
+            [
+                str(PG_BIN / "psql"),
+                "-X",
+                "-q",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                LOOPBACK,
+                "-p",
+                str(self.port),
+                "-U",
+                PG_SUPERUSER,
+                "-d",
+                database,
+                "-c",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
             env={**os.environ, "PGPASSWORD": self.superuser_password, "PGCONNECT_TIMEOUT": "5"},
         )
         return result.stdout.strip()
@@ -142,9 +181,10 @@ class LocalRedis:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @classmethod
-    def start(cls) -> "LocalRedis":
-        server = cls(root=Path(tempfile.mkdtemp(prefix="meridian-redis-")), port=free_port(),
-                     password=os.urandom(12).hex())
+    def start(cls) -> LocalRedis:
+        server = cls(
+            root=Path(tempfile.mkdtemp(prefix="meridian-redis-")), port=free_port(), password=os.urandom(12).hex()
+        )
         server.resume()
         return server
 
@@ -152,7 +192,7 @@ class LocalRedis:
         # The password goes through a config file, not argv, so `ps` does not show it.
         config = self.root / "redis.conf"
         config.write_text(
-            f"bind {LOOPBACK}\nport {self.port}\nrequirepass {self.password}\nsave \"\"\n"
+            f'bind {LOOPBACK}\nport {self.port}\nrequirepass {self.password}\nsave ""\n'
             f"appendonly no\ndir {self.root}\nlogfile {self.root / 'redis.log'}\n"
         )
         self.process = subprocess.Popen([str(REDIS_SERVER), str(config)], stdout=subprocess.DEVNULL)
@@ -192,7 +232,7 @@ class ThreadedUvicorn:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self) -> "ThreadedUvicorn":
+    def start(self) -> ThreadedUvicorn:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

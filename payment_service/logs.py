@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 log = logging.getLogger("payment_service.access")
@@ -29,7 +29,7 @@ _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", 
 class JsonLinesFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         document = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -83,8 +83,10 @@ class RequestContextMiddleware:
         async def send_with_request_id(message):
             if message["type"] == "http.response.start":
                 response.update(status=message["status"], started=True)
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (REQUEST_ID_HEADER.encode(), request_id.encode())]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), request_id.encode())],
+                }
             await send(message)
 
         try:
@@ -94,12 +96,15 @@ class RequestContextMiddleware:
             if not response["started"]:
                 await _send_internal_error(send_with_request_id, request_id)
         finally:
-            log.info("request", extra={
-                "method": scope["method"],
-                "route": _route_template(scope),
-                "status": response["status"],
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            })
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": _route_template(scope),
+                    "status": response["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
             request_id_var.reset(token)
 
 
@@ -112,6 +117,11 @@ def _route_template(scope) -> str | None:
 
 async def _send_internal_error(send, request_id: str) -> None:
     body = json.dumps({"error": "internal_error", "message": "unexpected error", "request_id": request_id}).encode()
-    await send({"type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

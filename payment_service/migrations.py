@@ -71,9 +71,7 @@ async def migrate(connection: asyncpg.Connection) -> list[int]:
                 continue
             async with connection.transaction():
                 await connection.execute(sql)
-                await connection.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
-                )
+                await connection.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
             log.info("migration applied", extra={"migration_version": version, "migration_name": name})
             applied_now.append(version)
     finally:

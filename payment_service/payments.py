@@ -75,10 +75,12 @@ class PaymentService:
 
     async def _remember(self, key: str, payment: Payment, fingerprint: str) -> None:
         body = payment.model_dump(mode="json")
-        await self._cache.set_json({
-            _idempotency_cache_key(key): {"fingerprint": fingerprint, "payment": body},
-            _payment_cache_key(payment.id): body,
-        })
+        await self._cache.set_json(
+            {
+                _idempotency_cache_key(key): {"fingerprint": fingerprint, "payment": body},
+                _payment_cache_key(payment.id): body,
+            }
+        )
 
     @staticmethod
     def _replay(payment: Payment, stored_fingerprint: str, fingerprint: str) -> CreateResult:

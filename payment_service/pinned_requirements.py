@@ -47,8 +47,10 @@ def runtime_closure(roots: tuple[str, ...] = RUNTIME_PACKAGES) -> set[str]:
 
 def render(lock: dict) -> str:
     locked = {_normalized(name): entry for name, entry in lock["default"].items()}
-    lines = ["# Generated from ../Pipfile.lock by `python -m payment_service.pinned_requirements`; do not edit.",
-             "# Installed in the image with pip --require-hashes."]
+    lines = [
+        "# Generated from ../Pipfile.lock by `python -m payment_service.pinned_requirements`; do not edit.",
+        "# Installed in the image with pip --require-hashes.",
+    ]
     for name in sorted(runtime_closure()):
         entry = locked[name]
         hashes = " \\\n".join(f"    --hash={digest}" for digest in sorted(entry["hashes"]))

@@ -35,8 +35,12 @@ async def insert_once(
             ON CONFLICT ON CONSTRAINT payments_idempotency_key_unique DO NOTHING
             RETURNING {COLUMNS}
             """,
-            key, fingerprint, request.merchant_reference, request.customer_reference,
-            request.amount_minor, request.currency,
+            key,
+            fingerprint,
+            request.merchant_reference,
+            request.customer_reference,
+            request.amount_minor,
+            request.currency,
         )
         if row is not None:
             await connection.execute(
@@ -46,6 +50,8 @@ async def insert_once(
         existing = await connection.fetchrow(
             f"SELECT {COLUMNS}, request_fingerprint FROM payments WHERE idempotency_key = $1", key
         )
+        if existing is None:  # the conflicting row was committed, so a new statement sees it
+            raise RuntimeError("idempotency key conflict without a visible row")
         return _payment(existing), existing["request_fingerprint"], False
 
 
@@ -60,14 +66,17 @@ async def fetch_page(
     """Up to `limit` payments of the merchant, newest first, strictly after the cursor position."""
     if after is None:
         rows = await connection.fetch(
-            f"SELECT {COLUMNS} FROM payments WHERE merchant_reference = $1"
-            " ORDER BY created_at DESC, id DESC LIMIT $2",
-            merchant, limit,
+            f"SELECT {COLUMNS} FROM payments WHERE merchant_reference = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+            merchant,
+            limit,
         )
     else:
         rows = await connection.fetch(
             f"SELECT {COLUMNS} FROM payments WHERE merchant_reference = $1 AND (created_at, id) < ($2, $3)"
             " ORDER BY created_at DESC, id DESC LIMIT $4",
-            merchant, after[0], after[1], limit,
+            merchant,
+            after[0],
+            after[1],
+            limit,
         )
     return [_payment(row) for row in rows]

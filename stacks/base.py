@@ -4,10 +4,10 @@ never build providers or backends themselves (TerraConstructs' lesson, STYLE.md)
 from __future__ import annotations
 
 from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from config import EnvironmentConfig
-from constructs_lib.bindings import aws
 from constructs_lib.naming import Naming
 
 
@@ -37,13 +37,12 @@ class MeridianStack(TerraformStack):
         self.region = region
         self.naming = Naming(config.project, config.environment)
         self.account_id = config.accounts.own
-        provider = aws("provider")
-        provider.AwsProvider(
+        AwsProvider(
             self,
             "aws",
             region=region,
             allowed_account_ids=[config.accounts.own],  # refuse to touch any other account
-            default_tags=[provider.AwsProviderDefaultTags(tags=config.default_tags())],
+            default_tags=[AwsProviderDefaultTags(tags=config.default_tags())],
         )
         if remote:
             self._use_remote_state(RemoteState(config))

@@ -26,8 +26,8 @@ real_is_file = pathlib.Path.is_file
 # Simulate a bindings package whose layout changed: no _jsii subpackage to load alone.
 pathlib.Path.is_file = lambda self: False if self.parent.name == "_jsii" else real_is_file(self)
 from constructs_lib import bindings
-module = bindings.aws("kms_key")
-print(bindings.loaded_mode(), module.KmsKey.__name__)
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+print(bindings.loaded_mode(), KmsKey.__name__)
 """
 
 
@@ -43,9 +43,11 @@ def test_loader_falls_back_to_the_plain_import_when_the_layout_changes():
 @pytest.mark.req("DC-1")
 def test_fast_loader_imports_only_the_submodules_used():
     probe = (
-        "from constructs_lib import bindings; import sys; bindings.aws('kms_key'); "
+        "from constructs_lib import bindings; import sys; from cdktf_cdktf_provider_aws.kms_key import KmsKey; "
         "print(bindings.loaded_mode(), *sorted({m.split('.')[1] for m in sys.modules "
         "if m.startswith('cdktf_cdktf_provider_aws.')}))"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=synth_env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=synth_env(), capture_output=True, text=True, timeout=300
+    )
     assert result.stdout.split() == ["fast", "_jsii", "kms_key"], result.stdout + result.stderr

@@ -35,19 +35,73 @@ _DELETE = object()
 # (case, environment asked for, dotted field, bad value, words the one-line message must contain)
 BAD_INPUTS = [
     ("unknown environment", "qa", None, None, ["'qa'", "dev, staging, prod"]),
-    ("malformed CIDR", "dev", "regions.primary.vpc_cidr", "10.0.0.0/33", ["regions.primary.vpc_cidr", "10.0.0.0/33", "CIDR"]),
-    ("host bits set", "dev", "regions.primary.database_subnets", ["10.0.21.1/24", "10.0.22.0/24", "10.0.23.0/24"], ["database_subnets", "10.0.21.1/24"]),
-    ("overlapping subnets", "dev", "regions.primary.private_subnets", ["10.0.1.0/24", "10.0.12.0/24", "10.0.13.0/24"], ["regions.primary", "overlap", "10.0.1.0/24"]),
-    ("subnet outside VPC", "dev", "regions.secondary.public_subnets", ["10.9.1.0/24", "10.1.2.0/24", "10.1.3.0/24"], ["regions.secondary", "outside vpc_cidr"]),
+    (
+        "malformed CIDR",
+        "dev",
+        "regions.primary.vpc_cidr",
+        "10.0.0.0/33",
+        ["regions.primary.vpc_cidr", "10.0.0.0/33", "CIDR"],
+    ),
+    (
+        "host bits set",
+        "dev",
+        "regions.primary.database_subnets",
+        ["10.0.21.1/24", "10.0.22.0/24", "10.0.23.0/24"],
+        ["database_subnets", "10.0.21.1/24"],
+    ),
+    (
+        "overlapping subnets",
+        "dev",
+        "regions.primary.private_subnets",
+        ["10.0.1.0/24", "10.0.12.0/24", "10.0.13.0/24"],
+        ["regions.primary", "overlap", "10.0.1.0/24"],
+    ),
+    (
+        "subnet outside VPC",
+        "dev",
+        "regions.secondary.public_subnets",
+        ["10.9.1.0/24", "10.1.2.0/24", "10.1.3.0/24"],
+        ["regions.secondary", "outside vpc_cidr"],
+    ),
     ("overlapping VPCs", "dev", "regions.secondary.vpc_cidr", "10.0.0.0/8", ["regions", "overlaps"]),
-    ("primary equals secondary", "dev", "regions.secondary.name", "us-east-1", ["regions", "secondary.name equals primary.name", "us-east-1"]),
-    ("unknown region", "dev", "regions.primary.name", "mars-north-1", ["regions.primary.name", "mars-north-1", "us-east-1"]),
+    (
+        "primary equals secondary",
+        "dev",
+        "regions.secondary.name",
+        "us-east-1",
+        ["regions", "secondary.name equals primary.name", "us-east-1"],
+    ),
+    (
+        "unknown region",
+        "dev",
+        "regions.primary.name",
+        "mars-north-1",
+        ["regions.primary.name", "mars-north-1", "us-east-1"],
+    ),
     ("malformed account ID", "dev", "accounts.own", "12345", ["accounts.own", "'12345'", "12 digits"]),
-    ("own account as peer", "dev", "accounts.peers.staging", "210987654321", ["accounts", "own account", "210987654321"]),
-    ("retention CloudWatch refuses", "dev", "retention.log_years", 4, ["retention.log_years", "4 years", "1, 2, 3, 5, 6, 7"]),
+    (
+        "own account as peer",
+        "dev",
+        "accounts.peers.staging",
+        "210987654321",
+        ["accounts", "own account", "210987654321"],
+    ),
+    (
+        "retention CloudWatch refuses",
+        "dev",
+        "retention.log_years",
+        4,
+        ["retention.log_years", "4 years", "1, 2, 3, 5, 6, 7"],
+    ),
     ("missing required value", "dev", "capacity.db_readers", _DELETE, ["capacity.db_readers", "required"]),
     ("unknown setting", "dev", "capacity.gpu_count", 8, ["capacity.gpu_count", "not a known setting"]),
-    ("min above max", "dev", "capacity.app_min_tasks", 50, ["capacity", "app_min_tasks (50) exceeds app_max_tasks (10)"]),
+    (
+        "min above max",
+        "dev",
+        "capacity.app_min_tasks",
+        50,
+        ["capacity", "app_min_tasks (50) exceeds app_max_tasks (10)"],
+    ),
     ("bad cost center", "dev", "tags.cost_center", "marketing", ["tags.cost_center", "'marketing'"]),
     ("environment/file mismatch", "dev", "environment", "prod", ["environment", "'prod'", "does not match"]),
     ("bad domain", "dev", "dns.domain", "Not A Domain", ["dns.domain", "Not A Domain", "domain"]),
@@ -123,5 +177,7 @@ def test_environment_selection_order(monkeypatch):
 
     assert select_environment([], {}) == "dev"
     assert select_environment([], {"MERIDIAN_ENV": "staging"}) == "staging"
-    assert select_environment([], {"MERIDIAN_ENV": "staging", "CDKTF_CONTEXT_JSON": '{"environment": "prod"}'}) == "prod"
+    assert (
+        select_environment([], {"MERIDIAN_ENV": "staging", "CDKTF_CONTEXT_JSON": '{"environment": "prod"}'}) == "prod"
+    )
     assert select_environment(["staging"], {"CDKTF_CONTEXT_JSON": '{"environment": "prod"}'}) == "staging"

@@ -2,7 +2,6 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -69,7 +68,9 @@ def test_every_physical_name_carries_the_environment_suffix(synthesized, name):
 
 @pytest.mark.req("DC-7")
 def test_no_region_or_account_is_hard_coded_in_code():
-    pattern = re.compile(r"\b(us|eu|ap|sa|ca|me|af)-(east|west|north|south|central|northeast|southeast)-\d\b|\b\d{12}\b")
+    pattern = re.compile(
+        r"\b(us|eu|ap|sa|ca|me|af)-(east|west|north|south|central|northeast|southeast)-\d\b|\b\d{12}\b"
+    )
     offenders = []
     for folder in ("constructs_lib", "stacks", "main.py"):
         paths = [ROOT / folder] if folder.endswith(".py") else sorted((ROOT / folder).rglob("*.py"))

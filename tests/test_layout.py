@@ -1,7 +1,6 @@
 """DC-1: the fixed layout, and both ways of synthesizing work."""
 
 import json
-import os
 import shutil
 import subprocess
 

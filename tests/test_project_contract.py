@@ -3,7 +3,6 @@
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,8 @@ def test_readme_has_exactly_two_commands_main_job_and_tests():
 
 @pytest.mark.req("QA-5")
 def test_ci_runs_the_readme_test_command_and_nothing_else():
-    lines = [l.strip() for l in (ROOT / ".ci/run").read_text().splitlines()]
-    commands = [l for l in lines if l and not l.startswith("#") and not l.startswith("set ") and not l.startswith("cd ")]
+    lines = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()]
+    commands = [line for line in lines if line and not line.startswith(("#", "set ", "cd "))]
     assert commands == [_readme_commands()[1]]
 
 
@@ -34,10 +33,10 @@ def test_both_commands_do_their_own_set_up():
     entry = (ROOT / "meridian").read_text()
     assert entry.index("source tools/bootstrap.sh") < entry.index("case ")
     bootstrap = (ROOT / "tools/bootstrap.sh").read_text()
-    steps = ["_apt_packages", "_python_env", "_terraform", "_cdktf_cli", "_checkov", "_offline_provider"]
-    calls = [l.strip() for l in bootstrap.splitlines() if l.strip() in steps]
+    steps = ["_apt_packages", "_python_env", "_terraform", "_cdktf_cli", "_checkov", "_linters", "_offline_provider"]
+    calls = [line.strip() for line in bootstrap.splitlines() if line.strip() in steps]
     assert calls == steps, "every piece the project needs is installed by the set-up, in this order"
-    assert "pipenv\" sync --dev" in bootstrap or "pipenv sync --dev" in bootstrap.replace('"', "")
+    assert 'pipenv" sync --dev' in bootstrap or "pipenv sync --dev" in bootstrap.replace('"', "")
 
 
 _ENV_READ = re.compile(r"os\.environ\[\s*['\"](\w+)['\"]\s*\]")
@@ -62,7 +61,11 @@ def test_tests_pass_in_an_environment_with_nothing_set(tmp_path):
     # WHEN a test module that synthesizes and validates config runs there
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "tests/test_config.py"],
-        cwd=ROOT, env=bare, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     # THEN it passes without any variable set by hand
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from stacks.base import RemoteState
 from config import load
+from stacks.base import RemoteState
 from tests.support.synth import ROLES
 
 
@@ -21,7 +21,9 @@ def _bucket_part(env, type_, bucket_name):
 def test_state_bucket_is_versioned_cmk_encrypted_private_tls_only_with_noncurrent_expiry(synthesized, name):
     env = synthesized[name]
     remote = RemoteState(load(name))
-    assert _bucket_part(env, "aws_s3_bucket_versioning", remote.bucket)["versioning_configuration"] == {"status": "Enabled"}
+    assert _bucket_part(env, "aws_s3_bucket_versioning", remote.bucket)["versioning_configuration"] == {
+        "status": "Enabled"
+    }
     sse = _bucket_part(env, "aws_s3_bucket_server_side_encryption_configuration", remote.bucket)["rule"][0]
     state_key = env.only("state", "aws_kms_key")
     assert state_key["enable_key_rotation"] is True
@@ -31,11 +33,19 @@ def test_state_bucket_is_versioned_cmk_encrypted_private_tls_only_with_noncurren
         "kms_master_key_id": f"${{aws_kms_key.{key_logical}.arn}}",
     }
     block = _bucket_part(env, "aws_s3_bucket_public_access_block", remote.bucket)
-    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
     policy = json.loads(_bucket_part(env, "aws_s3_bucket_policy", remote.bucket)["policy"])
-    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy["Statement"])
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Statement"]
+    )
     lifecycle = _bucket_part(env, "aws_s3_bucket_lifecycle_configuration", remote.bucket)["rule"][0]
-    assert lifecycle["noncurrent_version_expiration"] == [{"noncurrent_days": load(name).retention.state_noncurrent_days}]
+    assert lifecycle["noncurrent_version_expiration"] == [
+        {"noncurrent_days": load(name).retention.state_noncurrent_days}
+    ]
 
 
 @pytest.mark.req("DC-2")

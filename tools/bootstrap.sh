@@ -11,6 +11,7 @@
 #                       MERIDIAN_TF_PROVIDER=registry
 #   MERIDIAN_OFFLINE_TF_CONFIG  the offline mirror's CLI config, always (deploy rehearsals use it)
 #   MERIDIAN_CHECKOV    Checkov in its own virtualenv
+#   MERIDIAN_RUFF, MERIDIAN_PYRIGHT  the pinned linter and type checker (tools/lint/)
 
 set -euo pipefail
 
@@ -101,6 +102,25 @@ _checkov() {
   export MERIDIAN_CHECKOV="$venv/bin/checkov"
 }
 
+_linters() {
+  # The linter (PyPI) and the type checker (npm) run in the test suite; both pinned in tools/lint/.
+  local ruff_venv="$MERIDIAN_CACHE/ruff-$(_hash "$MERIDIAN_ROOT/tools/lint/requirements.txt")"
+  if [[ ! -f "$ruff_venv/.installed" ]]; then
+    _step "installing the pinned linter (ruff) into $ruff_venv"
+    python3 -m venv "$ruff_venv" && "$ruff_venv/bin/pip" install -q -r "$MERIDIAN_ROOT/tools/lint/requirements.txt" >&2
+    touch "$ruff_venv/.installed"
+  fi
+  local pyright_dir="$MERIDIAN_CACHE/pyright-$(_hash "$MERIDIAN_ROOT/tools/lint/package-lock.json")"
+  if [[ ! -f "$pyright_dir/.installed" ]]; then
+    _step "installing the pinned type checker (pyright, npm ci) into $pyright_dir"
+    mkdir -p "$pyright_dir"
+    cp "$MERIDIAN_ROOT/tools/lint/package.json" "$MERIDIAN_ROOT/tools/lint/package-lock.json" "$pyright_dir/"
+    (cd "$pyright_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    touch "$pyright_dir/.installed"
+  fi
+  export MERIDIAN_RUFF="$ruff_venv/bin/ruff" MERIDIAN_PYRIGHT="$pyright_dir/node_modules/.bin/pyright"
+}
+
 _offline_provider() {
   [[ -f "$MERIDIAN_ROOT/tools/offline_provider/install.py" ]] || return 0
   # Each prints a CLI config path; the stand-in is built only when its cache key changed. The
@@ -119,4 +139,5 @@ _python_env
 _terraform
 _cdktf_cli
 _checkov
+_linters
 _offline_provider

@@ -22,7 +22,6 @@ from tools.tfplan.synth import ROOT, SynthError, synthesize
 from tools.tfplan.workspace import in_place, prepare, provider_mode
 
 
-
 def review(environment: str, out: Path) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         terraform.progress(f"synthesizing {environment}")

@@ -23,7 +23,10 @@ def rehearse(environment: str, work_root: Path) -> list[StackResult]:
 def main(argv: list[str]) -> int:
     environment = argv[0] if argv else "dev"
     if environment not in ENVIRONMENTS:
-        print(f"meridian rehearse: environment {environment!r} is unknown; allowed: {', '.join(ENVIRONMENTS)}", file=sys.stderr)
+        print(
+            f"meridian rehearse: environment {environment!r} is unknown; allowed: {', '.join(ENVIRONMENTS)}",
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory() as work:
         try:
@@ -33,7 +36,9 @@ def main(argv: list[str]) -> int:
             return 1
         for result in results:
             outputs = sorted(result.workspace.outputs())
-            print(f"{result.workspace.name}: applied {result.plan.counts()['create']} resources; outputs: {', '.join(outputs)}")
+            print(
+                f"{result.workspace.name}: applied {result.plan.counts()['create']} resources; outputs: {', '.join(outputs)}"
+            )
     return 0
 
 

@@ -10,13 +10,20 @@ from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, pol
 def ring():
     return synth_construct(
         lambda stack: KeyRing(
-            stack, "keys", naming=TEST_NAMING, account_id=TEST_ACCOUNT, region=TEST_REGION, purposes=("logs", "database", "sns")
+            stack,
+            "keys",
+            naming=TEST_NAMING,
+            account_id=TEST_ACCOUNT,
+            region=TEST_REGION,
+            purposes=("logs", "database", "sns"),
         )
     )
 
 
 def _key(ring, purpose):
-    (key,) = [k for k in ring.resources("aws_kms_key").values() if k["description"].startswith(f"meridian-{purpose}-test")]
+    (key,) = [
+        k for k in ring.resources("aws_kms_key").values() if k["description"].startswith(f"meridian-{purpose}-test")
+    ]
     return key
 
 
@@ -60,7 +67,9 @@ def test_sns_key_lets_alarm_and_budget_services_publish_for_this_account_only(ri
 @pytest.mark.req("QA-1")
 def test_unknown_purpose_is_refused_with_the_allowed_list():
     with pytest.raises(ValueError, match="key purpose 'misc' is unknown; allowed: database"):
-        synth_construct(lambda stack: CustomerKey(stack, "k", CustomerKeyProps("misc", TEST_NAMING, TEST_ACCOUNT, TEST_REGION)))
+        synth_construct(
+            lambda stack: CustomerKey(stack, "k", CustomerKeyProps("misc", TEST_NAMING, TEST_ACCOUNT, TEST_REGION))
+        )
 
 
 @pytest.mark.req("QA-1")

@@ -11,13 +11,22 @@ from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, pol
 def _build(stack):
     key = CustomerKey(stack, "key", CustomerKeyProps("s3", TEST_NAMING, TEST_ACCOUNT, TEST_REGION))
     logs = SecureBucket(
-        stack, "logs", SecureBucketProps(name="logs-test", noncurrent_version_days=30, expire_objects_days=90, sse_s3_reason="S3 access logs")
+        stack,
+        "logs",
+        SecureBucketProps(
+            name="logs-test", noncurrent_version_days=30, expire_objects_days=90, sse_s3_reason="S3 access logs"
+        ),
     )
     data = SecureBucket(
         stack, "data", SecureBucketProps(name="data-test", key=key, noncurrent_version_days=60, access_log_bucket=logs)
     )
     data.add_to_resource_policy(
-        Statement(sid="ReplicationReads", principals={"AWS": ["arn:aws:iam::123456789012:role/r"]}, actions=["s3:GetObjectVersion"], resources=[f"{data.arn}/*"])
+        Statement(
+            sid="ReplicationReads",
+            principals={"AWS": ["arn:aws:iam::123456789012:role/r"]},
+            actions=["s3:GetObjectVersion"],
+            resources=[f"{data.arn}/*"],
+        )
     )
 
 
@@ -47,10 +56,17 @@ def test_data_bucket_uses_its_cmk_and_the_log_bucket_sse_s3(synth):
 
 @pytest.mark.req("QA-1")
 def test_every_bucket_is_versioned_private_owner_enforced_and_tls_only(synth):
-    assert {v["versioning_configuration"]["status"] for v in _by_bucket(synth, "aws_s3_bucket_versioning").values()} == {"Enabled"}
+    assert {
+        v["versioning_configuration"]["status"] for v in _by_bucket(synth, "aws_s3_bucket_versioning").values()
+    } == {"Enabled"}
     for block in _by_bucket(synth, "aws_s3_bucket_public_access_block").values():
-        assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    assert {o["rule"]["object_ownership"] for o in _by_bucket(synth, "aws_s3_bucket_ownership_controls").values()} == {"BucketOwnerEnforced"}
+        assert all(
+            block[k] is True
+            for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+        )
+    assert {o["rule"]["object_ownership"] for o in _by_bucket(synth, "aws_s3_bucket_ownership_controls").values()} == {
+        "BucketOwnerEnforced"
+    }
     for body in _by_bucket(synth, "aws_s3_bucket_policy").values():
         deny = statement(policy(body["policy"]), "DenyInsecureTransport")
         assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

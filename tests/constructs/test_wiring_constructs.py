@@ -18,7 +18,9 @@ def _key(stack, purpose):
 @pytest.fixture(scope="module")
 def alerting():
     def build(stack):
-        topic = AlertTopic(stack, "alerts", AlertTopicProps(name="alerts-test", key=_key(stack, "sns"), account_id=TEST_ACCOUNT))
+        topic = AlertTopic(
+            stack, "alerts", AlertTopicProps(name="alerts-test", key=_key(stack, "sns"), account_id=TEST_ACCOUNT)
+        )
         MonthlyBudget(stack, "budget", MonthlyBudgetProps(name="cost-test", limit_usd=1500, alert_topic=topic))
 
     return synth_construct(build)
@@ -53,8 +55,13 @@ def test_state_backend_lock_table_and_log_bucket():
             stack,
             "backend-under-test",
             StateBackendProps(
-                bucket_name="state-test", access_log_bucket_name="state-logs-test", lock_table_name="lock-test",
-                key=_key(stack, "state"), noncurrent_version_days=90, access_log_days=365, deletion_protection=True,
+                bucket_name="state-test",
+                access_log_bucket_name="state-logs-test",
+                lock_table_name="lock-test",
+                key=_key(stack, "state"),
+                noncurrent_version_days=90,
+                access_log_days=365,
+                deletion_protection=True,
             ),
         )
 

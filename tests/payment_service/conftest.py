@@ -35,8 +35,11 @@ def run_cli(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """`python -m payment_service COMMAND` as an operator or the container runs it, with only `env` set."""
     return subprocess.run(
         [sys.executable, "-m", "payment_service", command],
-        cwd=REPO_ROOT, env={"PATH": os.environ.get("PATH", ""), **env},
-        capture_output=True, text=True, timeout=60,
+        cwd=REPO_ROOT,
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -123,14 +126,17 @@ def client(service) -> httpx.Client:
 def launch(base_env):
     """Starts a further service with `base_env` plus overrides; stopped when the test ends."""
     with ExitStack() as stack:
+
         def start(secret_reader=None, **overrides) -> RunningService:
             return stack.enter_context(running_service({**base_env, **overrides}, secret_reader))
+
         yield start
 
 
 @pytest.fixture
 def make_body():
     """A valid POST /payments body with a merchant of its own; keyword arguments override fields."""
+
     def build(**overrides) -> dict:
         body = {
             "amount_minor": 1999,
@@ -139,6 +145,7 @@ def make_body():
             "customer_reference": "customer-42",
         }
         return {**body, **overrides}
+
     return build
 
 

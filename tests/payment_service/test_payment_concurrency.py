@@ -13,8 +13,9 @@ DUPLICATES = 60
 async def post_all(url: str, key: str, bodies: list[dict]) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=len(bodies))
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        return await asyncio.gather(*(client.post("/payments", json=body, headers={"Idempotency-Key": key})
-                                      for body in bodies))
+        return await asyncio.gather(
+            *(client.post("/payments", json=body, headers={"Idempotency-Key": key}) for body in bodies)
+        )
 
 
 @pytest.mark.asyncio
@@ -27,17 +28,24 @@ async def test_concurrent_duplicates_create_exactly_one_payment_and_identical_an
     assert Counter(r.status_code for r in responses) == {201: 1, 200: DUPLICATES - 1}
     assert len({r.text for r in responses}) == 1
     assert sql(f"SELECT count(*) FROM payments WHERE idempotency_key = '{key}'") == "1"
-    assert sql(f"SELECT count(*) FROM payment_events e JOIN payments p ON p.id = e.payment_id"
-               f" WHERE p.idempotency_key = '{key}'") == "1"
+    assert (
+        sql(
+            f"SELECT count(*) FROM payment_events e JOIN payments p ON p.id = e.payment_id"
+            f" WHERE p.idempotency_key = '{key}'"
+        )
+        == "1"
+    )
 
 
 @pytest.mark.asyncio
-async def test_concurrent_requests_reusing_a_key_with_two_bodies_store_only_the_winner(service, make_body, new_key, sql):
+async def test_concurrent_requests_reusing_a_key_with_two_bodies_store_only_the_winner(
+    service, make_body, new_key, sql
+):
     key, first, second = new_key(), make_body(), make_body()
     responses = await post_all(service.url, key, [first, second] * (DUPLICATES // 2))
     winner = next(r.json() for r in responses if r.status_code == 201)
     winning_body = first if winner["merchant_reference"] == first["merchant_reference"] else second
-    for body, response in zip([first, second] * (DUPLICATES // 2), responses):
+    for body, response in zip([first, second] * (DUPLICATES // 2), responses, strict=True):
         if body is winning_body:
             assert response.status_code in (200, 201) and response.json() == winner
         else:

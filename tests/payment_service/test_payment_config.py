@@ -15,8 +15,12 @@ from payment_service.database import ssl_for
 pytestmark = pytest.mark.req("APP-1")
 LOCAL = {"DATABASE_URL": "postgresql://app:pw@127.0.0.1:5432/payments"}
 REMOTE_HOST = "writer.cluster-abc.eu-west-1.rds.amazonaws.com"
-DEPLOYED = {"DB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app", "AWS_REGION": "eu-west-1",
-            "REDIS_URL": "rediss://master.cache.example.internal:6379/0", "STARTUP_DELAY_SECONDS": "30"}
+DEPLOYED = {
+    "DB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app",
+    "AWS_REGION": "eu-west-1",
+    "REDIS_URL": "rediss://master.cache.example.internal:6379/0",
+    "STARTUP_DELAY_SECONDS": "30",
+}
 
 
 def database_settings(**env) -> DatabaseSettings:
@@ -41,11 +45,14 @@ def test_the_deployed_configuration_reads_the_secret_and_the_startup_delay():
     assert settings.redis.tls
 
 
-@pytest.mark.parametrize("env, mode", [
-    ({}, "require"),
-    ({"DB_SSL_ROOT_CERT": "/etc/ssl/rds-global-bundle.pem"}, "verify-full"),
-    ({"DB_SSLMODE": "require"}, "require"),
-])
+@pytest.mark.parametrize(
+    "env, mode",
+    [
+        ({}, "require"),
+        ({"DB_SSL_ROOT_CERT": "/etc/ssl/rds-global-bundle.pem"}, "verify-full"),
+        ({"DB_SSLMODE": "require"}, "require"),
+    ],
+)
 def test_postgres_beyond_loopback_gets_tls_by_default(env, mode):
     assert effective_sslmode(REMOTE_HOST, database_settings(**env)) == mode
 
@@ -66,24 +73,46 @@ def test_redis_over_rediss_uses_tls_and_the_auth_token():
     assert connection.password == "token"
 
 
-@pytest.mark.parametrize("env, named", [
-    ({"DB_SECRET_ARN": "", "DATABASE_URL": ""}, "DB_SECRET_ARN"),
-    ({"DB_SECRET_ARN": "", "DATABASE_URL": f"postgresql://app:pw@{REMOTE_HOST}/payments", "DB_SSLMODE": "disable"},
-     "DB_SSLMODE"),
-    ({"DB_SECRET_ARN": "", "DATABASE_URL": "mysql://app@127.0.0.1/payments"}, "DATABASE_URL"),
-    ({"DB_SECRET_ARN": "", "DATABASE_URL": "postgresql://app@127.0.0.1/p?sslmode=disable"}, "DATABASE_URL"),
-    ({"DB_SSLMODE": "prefer"}, "DB_SSLMODE"),
-    ({"DB_SSLMODE": "verify-full"}, "DB_SSL_ROOT_CERT"),
-    ({"REDIS_URL": "redis://master.cache.example.internal:6379/0"}, "REDIS_URL"),
-    ({"REDIS_URL": "rediss://:token@master.cache.example.internal:6379/0"}, "REDIS_URL"),
-    ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
-    ({"STARTUP_DELAY_SECONDS": "3600"}, "STARTUP_DELAY_SECONDS"),
-    ({"STARTUP_DELAY_SECONDS": "soon"}, "STARTUP_DELAY_SECONDS"),
-    ({"DB_POOL_MIN": "20", "DB_POOL_MAX": "5"}, "DB_POOL_MIN"),
-    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
-], ids=["no-database", "clear-text-remote", "not-postgres", "query-in-url", "unknown-sslmode", "verify-without-ca",
-        "clear-text-redis", "password-in-redis-url", "not-redis", "delay-too-long", "delay-not-a-number",
-        "pool-inverted", "log-level"])
+@pytest.mark.parametrize(
+    "env, named",
+    [
+        ({"DB_SECRET_ARN": "", "DATABASE_URL": ""}, "DB_SECRET_ARN"),
+        (
+            {
+                "DB_SECRET_ARN": "",
+                "DATABASE_URL": f"postgresql://app:pw@{REMOTE_HOST}/payments",
+                "DB_SSLMODE": "disable",
+            },
+            "DB_SSLMODE",
+        ),
+        ({"DB_SECRET_ARN": "", "DATABASE_URL": "mysql://app@127.0.0.1/payments"}, "DATABASE_URL"),
+        ({"DB_SECRET_ARN": "", "DATABASE_URL": "postgresql://app@127.0.0.1/p?sslmode=disable"}, "DATABASE_URL"),
+        ({"DB_SSLMODE": "prefer"}, "DB_SSLMODE"),
+        ({"DB_SSLMODE": "verify-full"}, "DB_SSL_ROOT_CERT"),
+        ({"REDIS_URL": "redis://master.cache.example.internal:6379/0"}, "REDIS_URL"),
+        ({"REDIS_URL": "rediss://:token@master.cache.example.internal:6379/0"}, "REDIS_URL"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
+        ({"STARTUP_DELAY_SECONDS": "3600"}, "STARTUP_DELAY_SECONDS"),
+        ({"STARTUP_DELAY_SECONDS": "soon"}, "STARTUP_DELAY_SECONDS"),
+        ({"DB_POOL_MIN": "20", "DB_POOL_MAX": "5"}, "DB_POOL_MIN"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+    ids=[
+        "no-database",
+        "clear-text-remote",
+        "not-postgres",
+        "query-in-url",
+        "unknown-sslmode",
+        "verify-without-ca",
+        "clear-text-redis",
+        "password-in-redis-url",
+        "not-redis",
+        "delay-too-long",
+        "delay-not-a-number",
+        "pool-inverted",
+        "log-level",
+    ],
+)
 def test_bad_configuration_is_one_error_naming_the_variable(env, named):
     with pytest.raises(ConfigError, match=named):
         Settings.from_env({**DEPLOYED, **env})

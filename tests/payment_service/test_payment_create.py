@@ -21,7 +21,10 @@ def test_a_new_key_creates_the_payment_and_its_audit_event_in_postgres(client, m
     payment = response.json()
     assert {k: payment[k] for k in body} == body
     assert payment["status"] == "pending"
-    assert sql(f"SELECT amount_minor, currency, status FROM payments WHERE idempotency_key = '{key}'") == "12345|JPY|pending"
+    assert (
+        sql(f"SELECT amount_minor, currency, status FROM payments WHERE idempotency_key = '{key}'")
+        == "12345|JPY|pending"
+    )
     assert sql(f"SELECT event_type FROM payment_events WHERE payment_id = '{payment['id']}'") == "payment.created"
 
 
@@ -30,8 +33,9 @@ def test_the_same_key_and_body_replays_the_original_payment_with_200(client, mak
     first = post(client, key, body)
     # Key order and whitespace do not change the request: the fingerprint is of the validated fields.
     reordered = json.dumps(dict(reversed(body.items())), indent=4)
-    replay = client.post("/payments", content=reordered,
-                         headers={"Idempotency-Key": key, "Content-Type": "application/json"})
+    replay = client.post(
+        "/payments", content=reordered, headers={"Idempotency-Key": key, "Content-Type": "application/json"}
+    )
     assert (first.status_code, replay.status_code) == (201, 200)
     assert replay.json() == first.json()
     assert replay.headers["Idempotent-Replayed"] == "true"
@@ -58,7 +62,9 @@ def test_replays_and_reads_are_served_by_redis_once_cached(client, make_body, ne
     key, body = new_key(), make_body()
     payment = post(client, key, body).json()
     assert redis_cache.exists(f"payments:idempotency:{key}", f"payments:id:{payment['id']}") == 2
-    sql(f"DELETE FROM payment_events WHERE payment_id = '{payment['id']}'; DELETE FROM payments WHERE id = '{payment['id']}'")
+    sql(
+        f"DELETE FROM payment_events WHERE payment_id = '{payment['id']}'; DELETE FROM payments WHERE id = '{payment['id']}'"
+    )
     # WHEN the same request is replayed and the payment read
     replay = post(client, key, body)
     read = client.get(f"/payments/{payment['id']}")

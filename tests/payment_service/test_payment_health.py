@@ -38,6 +38,8 @@ def test_the_readiness_gate_opens_once_the_delay_has_passed():
 
 def test_the_container_healthcheck_command_passes_only_against_a_healthy_service(service, launch, cli):
     degraded = launch(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
-    exit_codes = [cli("healthcheck", {"UVICORN_PORT": str(port)}).returncode
-                  for port in (service.port, degraded.port, free_port())]
+    exit_codes = [
+        cli("healthcheck", {"UVICORN_PORT": str(port)}).returncode
+        for port in (service.port, degraded.port, free_port())
+    ]
     assert exit_codes == [0, 1, 1]

@@ -26,9 +26,14 @@ BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|cc|make|build-essential|apt-get|apk|pip3
 
 def instructions(dockerfile: Path) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
-    text = re.sub(r"\\\n", " ", "\n".join(line for line in dockerfile.read_text().splitlines()
-                                         if not line.lstrip().startswith("#")))
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in text.splitlines() if line.strip()]
+    text = re.sub(
+        r"\\\n",
+        " ",
+        "\n".join(line for line in dockerfile.read_text().splitlines() if not line.lstrip().startswith("#")),
+    )
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in text.splitlines() if line.strip()
+    ]
 
 
 def stages(dockerfile: Path) -> list[dict]:
@@ -51,7 +56,7 @@ def steps(stage: dict, keyword: str) -> list[str]:
 
 
 def exec_form(arguments: str) -> list[str]:
-    return json.loads(arguments[arguments.index("["):])
+    return json.loads(arguments[arguments.index("[") :])
 
 
 @pytest.fixture(scope="module")
@@ -94,19 +99,26 @@ def test_the_port_is_declared_once_for_uvicorn_expose_and_the_healthcheck(runtim
 
 
 def test_files_left_out_of_the_image_are_never_imported_by_the_service():
-    ignored = {line.strip() for line in (SERVICE_DIR / ".dockerignore").read_text().splitlines()
-               if line.strip().endswith(".py")}
-    probe = ("import sys, payment_service.app, payment_service.__main__, payment_service.migrations, "
-             "payment_service.healthcheck; print(' '.join(sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True,
-                            check=True).stdout.split()
+    ignored = {
+        line.strip()
+        for line in (SERVICE_DIR / ".dockerignore").read_text().splitlines()
+        if line.strip().endswith(".py")
+    }
+    probe = (
+        "import sys, payment_service.app, payment_service.__main__, payment_service.migrations, "
+        "payment_service.healthcheck; print(' '.join(sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert ignored and not {f"payment_service.{name[:-3]}" for name in ignored} & set(loaded)
 
 
 def test_the_image_requirements_are_the_lock_pins_with_hashes():
     lock = json.loads(pinned_requirements.LOCK_FILE.read_text())
-    assert pinned_requirements.REQUIREMENTS_FILE.read_text() == pinned_requirements.render(lock), \
+    assert pinned_requirements.REQUIREMENTS_FILE.read_text() == pinned_requirements.render(lock), (
         "stale: run python -m payment_service.pinned_requirements"
+    )
     pipfile = (REPO_ROOT / "Pipfile").read_text()
     for package in pinned_requirements.RUNTIME_PACKAGES:
         pin = re.search(rf'^{package} = "(==[^"]+)"', pipfile, re.M).group(1)
@@ -118,7 +130,9 @@ def test_the_image_command_serves_the_app_with_json_lines_logs(runtime, base_env
     command = exec_form(steps(runtime, "CMD")[0])
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), "UVICORN_HOST": "127.0.0.1", "UVICORN_PORT": str(port), **base_env}
-    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline, status = time.monotonic() + 20, None
         while status != 200 and time.monotonic() < deadline and server.poll() is None:
@@ -146,15 +160,25 @@ def test_the_image_builds_and_runs_as_uid_1000():
     tag = f"meridian-payment-service:test-{uuid.uuid4().hex[:8]}"
     subprocess.run(["docker", "build", "-t", tag, str(SERVICE_DIR)], check=True, timeout=900)
     try:
+
         def run(*argv: str) -> str:
-            return subprocess.run(["docker", "run", "--rm", "--entrypoint", argv[0], tag, *argv[1:]],
-                                  check=True, capture_output=True, text=True, timeout=120).stdout.strip()
+            return subprocess.run(
+                ["docker", "run", "--rm", "--entrypoint", argv[0], tag, *argv[1:]],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ).stdout.strip()
+
         assert run("id", "-u") == "1000"
         assert run("python", "-c", "import payment_service.app; print('ok')") == "ok"
         assert run("sh", "-c", "command -v gcc pip || true") == ""
-        inspected = json.loads(subprocess.run(["docker", "image", "inspect", tag], check=True, capture_output=True,
-                                              text=True).stdout)[0]["Config"]
-        assert inspected["Healthcheck"]["Test"] == ["CMD", *exec_form(steps(stages(SERVICE_DIR / "Dockerfile")[-1],
-                                                                              "HEALTHCHECK")[0])]
+        inspected = json.loads(
+            subprocess.run(["docker", "image", "inspect", tag], check=True, capture_output=True, text=True).stdout
+        )[0]["Config"]
+        assert inspected["Healthcheck"]["Test"] == [
+            "CMD",
+            *exec_form(steps(stages(SERVICE_DIR / "Dockerfile")[-1], "HEALTHCHECK")[0]),
+        ]
     finally:
         subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True)

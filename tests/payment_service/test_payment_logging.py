@@ -16,23 +16,29 @@ def access_lines(captured_logs, request_id, timeout=5.0):
     the server runs in another thread, so the client can hold the response a moment earlier."""
     deadline = time.monotonic() + timeout
     while True:
-        lines = [line for line in captured_logs() if line["logger"] == "payment_service.access"
-                 and line["request_id"] == request_id]
+        lines = [
+            line
+            for line in captured_logs()
+            if line["logger"] == "payment_service.access" and line["request_id"] == request_id
+        ]
         if lines or time.monotonic() > deadline:
             return lines
         time.sleep(0.02)
 
 
 def test_a_callers_request_id_is_echoed_and_on_the_access_line(client, make_body, new_key, captured_logs):
-    response = client.post("/payments", json=make_body(), headers={"Idempotency-Key": new_key(),
-                                                                   "X-Request-ID": "req-checkout-0001"})
+    response = client.post(
+        "/payments", json=make_body(), headers={"Idempotency-Key": new_key(), "X-Request-ID": "req-checkout-0001"}
+    )
     assert response.headers["X-Request-ID"] == "req-checkout-0001"
     [line] = access_lines(captured_logs, "req-checkout-0001")
     assert (line["method"], line["route"], line["status"], line["level"]) == ("POST", "/payments", 201, "INFO")
     assert line["duration_ms"] > 0
 
 
-@pytest.mark.parametrize("sent", [None, "has spaces", "x" * 200, "inject\"quote"], ids=["absent", "space", "long", "quote"])
+@pytest.mark.parametrize(
+    "sent", [None, "has spaces", "x" * 200, 'inject"quote'], ids=["absent", "space", "long", "quote"]
+)
 def test_a_missing_or_unsafe_request_id_is_replaced_by_a_generated_one(client, captured_logs, sent):
     response = client.get("/health", headers={"X-Request-ID": sent} if sent else {})
     generated = response.headers["X-Request-ID"]
@@ -40,19 +46,27 @@ def test_a_missing_or_unsafe_request_id_is_replaced_by_a_generated_one(client, c
     assert len(access_lines(captured_logs, generated)) == 1
 
 
-def test_logs_hold_no_credentials_amounts_or_card_numbers(client, make_body, new_key, captured_logs,
-                                                          app_password, redis_server):
+def test_logs_hold_no_credentials_amounts_or_card_numbers(
+    client, make_body, new_key, captured_logs, app_password, redis_server
+):
     key = new_key()
     client.post("/payments", json=make_body(amount_minor=DISTINCT_AMOUNT), headers={"Idempotency-Key": key})
     client.post("/payments", json=make_body(card_number=CARD_NUMBER), headers={"Idempotency-Key": new_key()})
-    client.post("/payments", content=f'{{"pan": "{CARD_NUMBER}"', headers={"Idempotency-Key": new_key(),
-                                                                           "Content-Type": "application/json"})
+    client.post(
+        "/payments",
+        content=f'{{"pan": "{CARD_NUMBER}"',
+        headers={"Idempotency-Key": new_key(), "Content-Type": "application/json"},
+    )
     client.get(f"/payments/{CARD_NUMBER}")  # a card number in the URL: the raw path is never logged
     last = client.get(f"/nowhere/{CARD_NUMBER}", params={"pan": CARD_NUMBER})
     assert access_lines(captured_logs, last.headers["X-Request-ID"]), "the last request's access line is written"
     lines = captured_logs()
     assert len(lines) >= 5 and all(line["request_id"] for line in lines)
-    assert {line.get("route") for line in lines if line["message"] == "request"} == {"/payments", "/payments/{payment_id}", None}
+    assert {line.get("route") for line in lines if line["message"] == "request"} == {
+        "/payments",
+        "/payments/{payment_id}",
+        None,
+    }
     text = json.dumps(lines)
     for secret in (app_password, redis_server.password, CARD_NUMBER, str(DISTINCT_AMOUNT), key):
         assert secret not in text

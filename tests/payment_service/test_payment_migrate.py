@@ -16,8 +16,10 @@ def empty_database(postgres):
 
 
 def tables(postgres, database):
-    return postgres.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables"
-                         " WHERE schemaname = 'public'", database=database)
+    return postgres.psql(
+        "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'",
+        database=database,
+    )
 
 
 def test_starting_the_service_creates_no_schema(postgres, empty_database, launch):
@@ -32,8 +34,12 @@ def test_the_migrate_command_creates_the_schema_once_and_reports_in_json(postgre
     first, second = cli("migrate", {"DATABASE_URL": dsn}), cli("migrate", {"DATABASE_URL": dsn})
     assert (first.returncode, second.returncode) == (0, 0)
     assert tables(postgres, database) == "payment_events,payments,schema_migrations"
-    reports = [json.loads(line) for run in (first, second) for line in run.stdout.splitlines()
-               if json.loads(line)["message"] == "migrations done"]
+    reports = [
+        json.loads(line)
+        for run in (first, second)
+        for line in run.stdout.splitlines()
+        if json.loads(line)["message"] == "migrations done"
+    ]
     assert [report["applied_versions"] for report in reports] == ["1", "none"]
 
 
@@ -45,9 +51,11 @@ def test_concurrent_migrations_apply_each_version_exactly_once(postgres, empty_d
     assert postgres.psql("SELECT count(*) FROM schema_migrations", database=database) == "1"
 
 
-@pytest.mark.parametrize("env, code", [({}, 2), ({"DATABASE_URL": "postgresql://x:y@127.0.0.1:1/none",
-                                                  "DB_CONNECT_TIMEOUT_SECONDS": "0.5"}, 1)],
-                         ids=["unconfigured", "database-down"])
+@pytest.mark.parametrize(
+    "env, code",
+    [({}, 2), ({"DATABASE_URL": "postgresql://x:y@127.0.0.1:1/none", "DB_CONNECT_TIMEOUT_SECONDS": "0.5"}, 1)],
+    ids=["unconfigured", "database-down"],
+)
 def test_the_migrate_command_fails_with_a_clear_exit_code(cli, env, code):
     result = cli("migrate", env)
     assert result.returncode == code

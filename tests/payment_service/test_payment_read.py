@@ -41,4 +41,6 @@ def test_listing_pages_through_one_merchants_payments_newest_first(client, make_
 
 def test_a_merchant_without_payments_gets_an_empty_last_page(client):
     assert client.get("/payments", params={"merchant": "merchant-without-payments"}).json() == {
-        "items": [], "next_cursor": None}
+        "items": [],
+        "next_cursor": None,
+    }

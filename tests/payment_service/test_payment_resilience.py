@@ -58,7 +58,9 @@ def fragile(migrated_database):
     server.stop()
 
 
-def test_with_postgres_down_health_names_it_and_writes_fail_with_503_until_it_returns(fragile, launch, make_body, new_key):
+def test_with_postgres_down_health_names_it_and_writes_fail_with_503_until_it_returns(
+    fragile, launch, make_body, new_key
+):
     server, dsn = fragile
     service = launch(DATABASE_URL=dsn)
     key, body = new_key(), make_body()
@@ -92,8 +94,9 @@ def wait_until(condition, timeout=10.0):
         time.sleep(0.05)
 
 
-def test_a_crash_between_the_payment_and_its_audit_event_leaves_neither(fragile, launch, make_body, new_key,
-                                                                        redis_cache):
+def test_a_crash_between_the_payment_and_its_audit_event_leaves_neither(
+    fragile, launch, make_body, new_key, redis_cache
+):
     # GIVEN an audit insert that hangs, so the payment row is written but not committed
     server, dsn = fragile
     server.psql(SLOW_AUDIT, database="fragile")
@@ -111,8 +114,9 @@ def test_a_crash_between_the_payment_and_its_audit_event_leaves_neither(fragile,
     # THEN the client got a 503 and neither store holds any trace of the payment
     assert answer["response"].status_code == 503
     assert server.psql(f"SELECT count(*) FROM payments WHERE idempotency_key = '{key}'", database="fragile") == "0"
-    assert server.psql("SELECT count(*) FROM payment_events", database="fragile") == \
-        server.psql("SELECT count(*) FROM payments", database="fragile")
+    assert server.psql("SELECT count(*) FROM payment_events", database="fragile") == server.psql(
+        "SELECT count(*) FROM payments", database="fragile"
+    )
     assert redis_cache.exists(f"payments:idempotency:{key}") == 0
     # AND the same request succeeds once PostgreSQL is back
     assert post(service.client, key, body).status_code == 201

@@ -20,8 +20,13 @@ def secrets_manager():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    client = boto3.client("secretsmanager", region_name="eu-west-1", endpoint_url=f"http://{host}:{port}",
-                          aws_access_key_id="test-only", aws_secret_access_key="test-only")
+    client = boto3.client(
+        "secretsmanager",
+        region_name="eu-west-1",
+        endpoint_url=f"http://{host}:{port}",
+        aws_access_key_id="test-only",
+        aws_secret_access_key="test-only",
+    )
     yield client
     server.stop()
 
@@ -33,15 +38,22 @@ def rotating(postgres, migrated_database, secrets_manager, launch):
     migrated_database(postgres, role, password, role)
 
     def secret_for(pw: str) -> str:
-        return json.dumps({"engine": "postgres", "username": role, "password": pw,
-                           "host": "127.0.0.1", "port": postgres.port, "dbname": role})
+        return json.dumps(
+            {
+                "engine": "postgres",
+                "username": role,
+                "password": pw,
+                "host": "127.0.0.1",
+                "port": postgres.port,
+                "dbname": role,
+            }
+        )
 
     arn = secrets_manager.create_secret(Name=f"meridian/test/{role}", SecretString=secret_for(password))["ARN"]
 
     class Rotation:
         passwords = [password]
-        service = launch(secret_reader=SecretsManagerReader(client=secrets_manager),
-                         DB_SECRET_ARN=arn, DATABASE_URL="")
+        service = launch(secret_reader=SecretsManagerReader(client=secrets_manager), DB_SECRET_ARN=arn, DATABASE_URL="")
 
         def change_database_password(self) -> None:
             self.passwords.append(uuid.uuid4().hex)
@@ -88,15 +100,21 @@ def test_an_unreadable_database_secret_is_a_503_not_a_crash(secrets_manager, lau
     assert (health.status_code, health.json()["failed"]) == (503, ["postgres"])
 
 
-@pytest.mark.parametrize("stored, healthy", [
-    (lambda token: json.dumps({"token": token}), True),
-    (lambda token: token, True),
-    (lambda token: json.dumps({"token": "wrong-" + token}), False),
-], ids=["json-token", "bare-token", "wrong-token"])
+@pytest.mark.parametrize(
+    "stored, healthy",
+    [
+        (lambda token: json.dumps({"token": token}), True),
+        (lambda token: token, True),
+        (lambda token: json.dumps({"token": "wrong-" + token}), False),
+    ],
+    ids=["json-token", "bare-token", "wrong-token"],
+)
 def test_the_redis_auth_token_can_come_from_a_secret(secrets_manager, redis_server, launch, stored, healthy):
-    arn = secrets_manager.create_secret(Name=f"meridian/test/redis-{uuid.uuid4().hex[:8]}",
-                                        SecretString=stored(redis_server.password))["ARN"]
-    service = launch(secret_reader=SecretsManagerReader(client=secrets_manager),
-                     REDIS_AUTH_TOKEN="", REDIS_AUTH_SECRET_ARN=arn)
+    arn = secrets_manager.create_secret(
+        Name=f"meridian/test/redis-{uuid.uuid4().hex[:8]}", SecretString=stored(redis_server.password)
+    )["ARN"]
+    service = launch(
+        secret_reader=SecretsManagerReader(client=secrets_manager), REDIS_AUTH_TOKEN="", REDIS_AUTH_SECRET_ARN=arn
+    )
     health = service.client.get("/health").json()
     assert (health["checks"]["redis"] == "ok") is healthy

@@ -30,9 +30,13 @@ def test_a_missing_or_malformed_idempotency_key_is_400_before_anything_is_stored
     assert sql(f"SELECT count(*) FROM payments WHERE merchant_reference = '{body['merchant_reference']}'") == "0"
 
 
-REFERENCE_CASES = [("ab", "string_too_short"), ("r" * (REFERENCE_MAX_LENGTH + 1), "string_too_long"),
-                   ("bad ref", "string_pattern_mismatch"), ("-leading-dash", "string_pattern_mismatch"),
-                   (12345, "string_type")]
+REFERENCE_CASES = [
+    ("ab", "string_too_short"),
+    ("r" * (REFERENCE_MAX_LENGTH + 1), "string_too_long"),
+    ("bad ref", "string_pattern_mismatch"),
+    ("-leading-dash", "string_pattern_mismatch"),
+    (12345, "string_type"),
+]
 FIELD_CASES = [
     ("amount_minor", 0, "greater_than"),
     ("amount_minor", -5, "greater_than"),
@@ -47,14 +51,20 @@ FIELD_CASES = [
     ("currency", "HRK", "value_error"),
     ("currency", "US", "value_error"),
     ("currency", 978, "string_type"),
-    *[(field, value, error) for field in ("merchant_reference", "customer_reference") for value, error in REFERENCE_CASES],
+    *[
+        (field, value, error)
+        for field in ("merchant_reference", "customer_reference")
+        for value, error in REFERENCE_CASES
+    ],
 ]
 
 
-@pytest.mark.parametrize("field, value, error_type", FIELD_CASES,
-                         ids=[f"{field}={value!r}"[:40] for field, value, _ in FIELD_CASES])
-def test_an_invalid_field_is_422_naming_the_field_and_nothing_is_stored(client, make_body, new_key, sql,
-                                                                        field, value, error_type):
+@pytest.mark.parametrize(
+    "field, value, error_type", FIELD_CASES, ids=[f"{field}={value!r}"[:40] for field, value, _ in FIELD_CASES]
+)
+def test_an_invalid_field_is_422_naming_the_field_and_nothing_is_stored(
+    client, make_body, new_key, sql, field, value, error_type
+):
     key = new_key()
     response = client.post("/payments", json=make_body(**{field: value}), headers={"Idempotency-Key": key})
     assert response.status_code == 422
@@ -76,18 +86,26 @@ def test_a_card_number_is_refused_and_never_echoed_back(client, make_body, new_k
     response = client.post("/payments", json=make_body(card_number=CARD_NUMBER), headers={"Idempotency-Key": new_key()})
     assert response.status_code == 422
     assert response.json()["details"][0] == {
-        "field": "body.card_number", "type": "extra_forbidden", "message": "Extra inputs are not permitted"}
+        "field": "body.card_number",
+        "type": "extra_forbidden",
+        "message": "Extra inputs are not permitted",
+    }
     assert CARD_NUMBER not in response.text
 
 
-@pytest.mark.parametrize("content, status, code", [
-    ('{"amount_minor": 1', 400, "malformed_json"),
-    ("[1, 2]", 422, "validation_failed"),
-    ("", 422, "validation_failed"),
-], ids=["truncated-json", "array", "empty"])
+@pytest.mark.parametrize(
+    "content, status, code",
+    [
+        ('{"amount_minor": 1', 400, "malformed_json"),
+        ("[1, 2]", 422, "validation_failed"),
+        ("", 422, "validation_failed"),
+    ],
+    ids=["truncated-json", "array", "empty"],
+)
 def test_a_body_that_is_not_a_json_object_is_refused(client, new_key, content, status, code):
-    response = client.post("/payments", content=content,
-                           headers={"Idempotency-Key": new_key(), "Content-Type": "application/json"})
+    response = client.post(
+        "/payments", content=content, headers={"Idempotency-Key": new_key(), "Content-Type": "application/json"}
+    )
     assert (response.status_code, response.json()["error"]) == (status, code)
 
 
@@ -99,22 +117,29 @@ def test_reading_a_malformed_payment_id_is_422_and_an_unknown_one_404(client):
     assert (unknown.status_code, unknown.json()["error"]) == (404, "payment_not_found")
 
 
-@pytest.mark.parametrize("query, field", [
-    ({}, "query.merchant"),
-    ({"merchant": "no spaces allowed"}, "query.merchant"),
-    ({"merchant": "merchant-1", "limit": 0}, "query.limit"),
-    ({"merchant": "merchant-1", "limit": MAX_PAGE_SIZE + 1}, "query.limit"),
-    ({"merchant": "merchant-1", "limit": "ten"}, "query.limit"),
-    ({"merchant": "merchant-1", "cursor": "c" * 513}, "query.cursor"),
-], ids=["no-merchant", "bad-merchant", "limit-0", "limit-too-big", "limit-not-int", "cursor-too-long"])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({}, "query.merchant"),
+        ({"merchant": "no spaces allowed"}, "query.merchant"),
+        ({"merchant": "merchant-1", "limit": 0}, "query.limit"),
+        ({"merchant": "merchant-1", "limit": MAX_PAGE_SIZE + 1}, "query.limit"),
+        ({"merchant": "merchant-1", "limit": "ten"}, "query.limit"),
+        ({"merchant": "merchant-1", "cursor": "c" * 513}, "query.cursor"),
+    ],
+    ids=["no-merchant", "bad-merchant", "limit-0", "limit-too-big", "limit-not-int", "cursor-too-long"],
+)
 def test_listing_with_invalid_parameters_is_422_naming_the_parameter(client, query, field):
     response = client.get("/payments", params=query)
     assert response.status_code == 422
     assert [d["field"] for d in response.json()["details"]] == [field]
 
 
-@pytest.mark.parametrize("cursor", ["not-base64!", "bm90IGpzb24", "WyJub3QtYS1kYXRlIiwgIngiXQ"],
-                         ids=["not-base64", "not-json", "wrong-content"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["not-base64!", "bm90IGpzb24", "WyJub3QtYS1kYXRlIiwgIngiXQ"],
+    ids=["not-base64", "not-json", "wrong-content"],
+)
 def test_a_forged_cursor_is_400(client, cursor):
     response = client.get("/payments", params={"merchant": "merchant-1", "cursor": cursor})
     assert (response.status_code, response.json()["error"]) == (400, "cursor_invalid")

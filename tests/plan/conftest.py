@@ -37,9 +37,11 @@ def _plan_environment(synth, work_root) -> dict[str, PlannedStack]:
             workspace.init()
             plans.append((workspace, workspace.plan()))
     planned = {}
-    for (workspace, plan), applied in zip(plans, rehearsal):
+    for (workspace, plan), applied in zip(plans, rehearsal, strict=True):
         role = workspace.name.rsplit("-", 1)[1]
-        planned[role] = PlannedStack(workspace, workspace.validate(), plan, applied.workspace, applied.workspace.outputs())
+        planned[role] = PlannedStack(
+            workspace, workspace.validate(), plan, applied.workspace, applied.workspace.outputs()
+        )
     return planned
 
 

@@ -57,7 +57,11 @@ def test_review_command_plans_every_stack_and_writes_the_markdown(tmp_path):
     out = tmp_path / "review.md"
     result = subprocess.run(
         [sys.executable, "-m", "tools.plan_review", "dev", "--out", str(out)],
-        cwd=ROOT, env=synth_env(MERIDIAN_TF_PROVIDER="offline"), capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        env=synth_env(MERIDIAN_TF_PROVIDER="offline"),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     written = out.read_text()

@@ -24,10 +24,17 @@ def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
         counts = stacks[role].plan.counts()
         assert counts["update"] == counts["replace"] == counts["destroy"] == 0, role
     assert stacks["state"].plan.count_by_type() == {
-        "aws_kms_key": 1, "aws_kms_alias": 1, "aws_dynamodb_table": 1, "aws_s3_bucket": 2,
-        "aws_s3_bucket_versioning": 2, "aws_s3_bucket_server_side_encryption_configuration": 2,
-        "aws_s3_bucket_public_access_block": 2, "aws_s3_bucket_ownership_controls": 2,
-        "aws_s3_bucket_lifecycle_configuration": 2, "aws_s3_bucket_policy": 2, "aws_s3_bucket_logging": 1,
+        "aws_kms_key": 1,
+        "aws_kms_alias": 1,
+        "aws_dynamodb_table": 1,
+        "aws_s3_bucket": 2,
+        "aws_s3_bucket_versioning": 2,
+        "aws_s3_bucket_server_side_encryption_configuration": 2,
+        "aws_s3_bucket_public_access_block": 2,
+        "aws_s3_bucket_ownership_controls": 2,
+        "aws_s3_bucket_lifecycle_configuration": 2,
+        "aws_s3_bucket_policy": 2,
+        "aws_s3_bucket_logging": 1,
     }
     for role in ("primary", "secondary"):
         created = stacks[role].plan.count_by_type()

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from tools.rehearsal import rehearse
-from tools.tfplan.terraform import offline_cli_config
 from tools.tfplan.synth import ROOT, synth_env
+from tools.tfplan.terraform import offline_cli_config
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,11 @@ def test_cdktf_deploy_and_diff_run_through_cdktf_json_with_the_pinned_terraform(
     env = synth_env(CI="true", TF_CLI_CONFIG_FILE=offline_cli_config())  # the rehearsal target
     deploy = subprocess.run(
         [cdktf, "deploy", "meridian-dev-state", "--auto-approve", *common],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert deploy.returncode == 0, deploy.stdout[-3000:] + deploy.stderr[-2000:]
     state = json.loads((tmp_path / "project" / "synth" / "terraform.meridian-dev-state.tfstate").read_text())

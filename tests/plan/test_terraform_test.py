@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-
 TFTEST = Path(__file__).parent / "terraform" / "state_stack.tftest.hcl"
 
 
@@ -17,7 +16,9 @@ def test_terraform_test_passes_on_the_bootstrap_stack(planned, env):
     tests_dir.mkdir(exist_ok=True)
     shutil.copy(TFTEST, tests_dir / TFTEST.name)
     # `terraform test` declares its variable through the run; the stack itself has none.
-    (workspace.directory / "meridian_test_variables.tf.json").write_text('{"variable": {"environment": {"type": "string"}}}')
+    (workspace.directory / "meridian_test_variables.tf.json").write_text(
+        '{"variable": {"environment": {"type": "string"}}}'
+    )
     result = workspace.terraform(["test", "-no-color", f"-var=environment={env}"], check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed, 0 failed" in result.stdout

@@ -9,12 +9,18 @@ from tools.tfplan.workspace import OVERRIDE_FILE, REAL_PROVIDER_TEST_SETTINGS, p
 
 @pytest.mark.req("DC-4")
 def test_registry_mode_copies_get_fake_credentials_and_read_the_rehearsed_producers(dev, tmp_path):
-    stacks = {w.name.rsplit("-", 1)[1]: w for w in prepare(dev.outdir, tmp_path / "registry", provider="registry", state_root=tmp_path / "offline")}
+    stacks = {
+        w.name.rsplit("-", 1)[1]: w
+        for w in prepare(dev.outdir, tmp_path / "registry", provider="registry", state_root=tmp_path / "offline")
+    }
     override = json.loads((stacks["global"].directory / OVERRIDE_FILE).read_text())
     assert override["terraform"] == {"backend": {"local": {"path": "terraform.tfstate"}}}
     assert override["provider"]["aws"] == [REAL_PROVIDER_TEST_SETTINGS]
     (remote,) = override["data"]["terraform_remote_state"].values()
-    assert remote == {"backend": "local", "config": {"path": str(tmp_path / "offline" / "meridian-dev-primary" / "terraform.tfstate")}}
+    assert remote == {
+        "backend": "local",
+        "config": {"path": str(tmp_path / "offline" / "meridian-dev-primary" / "terraform.tfstate")},
+    }
     assert stacks["global"].cli_config is None, "registry copies use the process's TF_CLI_CONFIG_FILE"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from constructs_lib.naming import Naming
 
@@ -24,12 +24,11 @@ class SynthStack(dict):
 
 def synth_construct(build: Callable[[object], None]) -> SynthStack:
     from cdktf import TerraformStack, Testing
-
-    from constructs_lib.bindings import aws
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
 
     app = Testing.app()
     stack = TerraformStack(app, "unit")
-    aws("provider").AwsProvider(stack, "aws", region=TEST_REGION)
+    AwsProvider(stack, "aws", region=TEST_REGION)
     build(stack)
     return SynthStack(json.loads(Testing.synth(stack)))
 

@@ -8,9 +8,19 @@ provider's documentation for 6.x, is what DC-9 checks the synthesized stacks aga
 DEPRECATED_ARGUMENTS: dict[str, set[str]] = {
     # inline bucket sub-blocks: each has its own aws_s3_bucket_* resource
     "aws_s3_bucket": {
-        "acceleration_status", "acl", "cors_rule", "grant", "lifecycle_rule", "logging",
-        "object_lock_configuration", "policy", "replication_configuration", "request_payer",
-        "server_side_encryption_configuration", "versioning", "website",
+        "acceleration_status",
+        "acl",
+        "cors_rule",
+        "grant",
+        "lifecycle_rule",
+        "logging",
+        "object_lock_configuration",
+        "policy",
+        "replication_configuration",
+        "request_payer",
+        "server_side_encryption_configuration",
+        "versioning",
+        "website",
     },
     "aws_iam_role": {"inline_policy", "managed_policy_arns"},
     "aws_flow_log": {"log_group_name"},

@@ -17,7 +17,11 @@ def run_installer(**environment: str) -> subprocess.CompletedProcess:
     """`python -m tools.offline_provider.install` as bootstrap runs it, with extra environment."""
     return subprocess.run(
         [sys.executable, "-m", "tools.offline_provider.install"],
-        cwd=REPO_ROOT, env={**os.environ, **environment}, capture_output=True, text=True, check=False,
+        cwd=REPO_ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -31,11 +35,17 @@ class Terraform:
     def run(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
         executable = shutil.which("terraform")
         assert executable, "no terraform on PATH: run the tests through ./meridian test"
-        environment = {**os.environ, "TF_CLI_CONFIG_FILE": str(self.cli_config), "TF_IN_AUTOMATION": "1",
-                       "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+        environment = {
+            **os.environ,
+            "TF_CLI_CONFIG_FILE": str(self.cli_config),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+        }
         environment.pop("TF_PLUGIN_CACHE_DIR", None)
-        result = subprocess.run([executable, *arguments], cwd=self.workdir, env=environment,
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [executable, *arguments], cwd=self.workdir, env=environment, capture_output=True, text=True, check=False
+        )
         if check:
             assert result.returncode == 0, f"terraform {' '.join(arguments)}:\n{result.stdout}\n{result.stderr}"
         return result

@@ -38,30 +38,66 @@ def stand_in_config(bucket_tags: dict[str, str] | None = None) -> dict:
         "data": {
             "aws_caller_identity": {"current": {}},
             "aws_availability_zones": {"available": {"state": "available"}},
-            "aws_iam_policy_document": {"read_docs": {"statement": [
-                {"sid": "ReadObjects", "actions": ["s3:GetObject"], "resources": ["${aws_s3_bucket.docs.arn}/*"],
-                 "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]}],
-                 "condition": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["true"]}]},
-                {"sid": "UseKey", "effect": "Allow", "actions": ["kms:Decrypt", "kms:GenerateDataKey"],
-                 "resources": ["${aws_kms_key.docs.arn}"]},
-            ]}},
+            "aws_iam_policy_document": {
+                "read_docs": {
+                    "statement": [
+                        {
+                            "sid": "ReadObjects",
+                            "actions": ["s3:GetObject"],
+                            "resources": ["${aws_s3_bucket.docs.arn}/*"],
+                            "principals": [
+                                {
+                                    "type": "AWS",
+                                    "identifiers": ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"],
+                                }
+                            ],
+                            "condition": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["true"]}],
+                        },
+                        {
+                            "sid": "UseKey",
+                            "effect": "Allow",
+                            "actions": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "resources": ["${aws_kms_key.docs.arn}"],
+                        },
+                    ]
+                }
+            },
         },
         "resource": {
             "aws_s3_bucket": {"docs": {"bucket": "meridian-docs-test", "tags": bucket_tags or {"Name": "docs"}}},
             "aws_kms_key": {"docs": {"description": "documents", "enable_key_rotation": True}},
-            "aws_iam_policy": {"read_docs": {"name": "read-docs", "policy": "${data.aws_iam_policy_document.read_docs.json}"}},
-            "aws_wafv2_web_acl": {"edge": {
-                "name": "edge", "scope": "REGIONAL", "default_action": {"allow": {}},
-                "visibility_config": {**VISIBILITY, "metric_name": "edge"},
-                "rule": [
-                    {"name": "common", "priority": 1, "override_action": {"none": {}},
-                     "statement": {"managed_rule_group_statement": {"name": "AWSManagedRulesCommonRuleSet", "vendor_name": "AWS"}},
-                     "visibility_config": {**VISIBILITY, "metric_name": "common"}},
-                    {"name": "rate", "priority": 2, "action": {"block": {}},
-                     "statement": {"rate_based_statement": {"limit": 2000, "aggregate_key_type": "IP"}},
-                     "visibility_config": {**VISIBILITY, "metric_name": "rate"}},
-                ],
-            }},
+            "aws_iam_policy": {
+                "read_docs": {"name": "read-docs", "policy": "${data.aws_iam_policy_document.read_docs.json}"}
+            },
+            "aws_wafv2_web_acl": {
+                "edge": {
+                    "name": "edge",
+                    "scope": "REGIONAL",
+                    "default_action": {"allow": {}},
+                    "visibility_config": {**VISIBILITY, "metric_name": "edge"},
+                    "rule": [
+                        {
+                            "name": "common",
+                            "priority": 1,
+                            "override_action": {"none": {}},
+                            "statement": {
+                                "managed_rule_group_statement": {
+                                    "name": "AWSManagedRulesCommonRuleSet",
+                                    "vendor_name": "AWS",
+                                }
+                            },
+                            "visibility_config": {**VISIBILITY, "metric_name": "common"},
+                        },
+                        {
+                            "name": "rate",
+                            "priority": 2,
+                            "action": {"block": {}},
+                            "statement": {"rate_based_statement": {"limit": 2000, "aggregate_key_type": "IP"}},
+                            "visibility_config": {**VISIBILITY, "metric_name": "rate"},
+                        },
+                    ],
+                }
+            },
         },
         "output": {"zones": {"value": "${data.aws_availability_zones.available.names}"}},
     }
@@ -102,7 +138,7 @@ def schema_file(cli_config: Path) -> dict:
 
 
 def aws_schemas(document: dict) -> dict:
-    (address, schemas), = document["provider_schemas"].items()
+    ((address, schemas),) = document["provider_schemas"].items()
     assert address.endswith("/hashicorp/aws")
     return schemas
 
@@ -124,7 +160,9 @@ def test_validate_reports_no_error_and_no_warning(lifecycle):
 
 @pytest.mark.req("DC-4")
 def test_plan_creates_every_resource_with_merged_tags_and_unknown_arns(lifecycle):
-    actions = {c["address"]: c["change"]["actions"] for c in lifecycle.plan["resource_changes"] if c["mode"] == "managed"}
+    actions = {
+        c["address"]: c["change"]["actions"] for c in lifecycle.plan["resource_changes"] if c["mode"] == "managed"
+    }
     bucket = lifecycle.planned("aws_s3_bucket.docs")
 
     assert actions == {address: ["create"] for address in MANAGED}
@@ -163,11 +201,18 @@ def test_policy_document_renders_real_policy_json(lifecycle):
 
     assert policy["Version"] == "2012-10-17"
     assert read == {
-        "Sid": "ReadObjects", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{bucket_arn}/*",
+        "Sid": "ReadObjects",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": f"{bucket_arn}/*",
         "Principal": {"AWS": f"arn:aws:iam::{FAKE_ACCOUNT}:root"},
         "Condition": {"Bool": {"aws:SecureTransport": "true"}},
     }
-    assert (use_key["Sid"], sorted(use_key["Action"]), use_key["Resource"]) == ("UseKey", ["kms:Decrypt", "kms:GenerateDataKey"], key_arn)
+    assert (use_key["Sid"], sorted(use_key["Action"]), use_key["Resource"]) == (
+        "UseKey",
+        ["kms:Decrypt", "kms:GenerateDataKey"],
+        key_arn,
+    )
     assert json.loads(document["minified_json"]) == policy and "\n" not in document["minified_json"]
 
 
@@ -192,7 +237,9 @@ def test_changing_tags_updates_in_place_and_keeps_the_arn(lifecycle, tmp_path):
     # The policy document reads the bucket, which has changes pending, so Terraform defers that read
     # to apply and the policy that uses it is an update too, as with the real provider.
     unrelated = {"aws_kms_key.docs", "aws_wafv2_web_acl.edge"}
-    assert {address: changes[address]["actions"] for address in unrelated} == {address: ["no-op"] for address in unrelated}
+    assert {address: changes[address]["actions"] for address in unrelated} == {
+        address: ["no-op"] for address in unrelated
+    }
 
 
 TFTEST = """
@@ -220,7 +267,12 @@ run "apply_gives_regional_arns" {
 @pytest.mark.req("DC-4")
 def test_terraform_test_runs_plan_and_apply_assertions(lifecycle, tmp_path):
     copy = Terraform(tmp_path / "stack", lifecycle.terraform.cli_config)
-    shutil.copytree(lifecycle.terraform.workdir, copy.workdir, symlinks=True, ignore=shutil.ignore_patterns("terraform.tfstate*", "tfplan"))
+    shutil.copytree(
+        lifecycle.terraform.workdir,
+        copy.workdir,
+        symlinks=True,
+        ignore=shutil.ignore_patterns("terraform.tfstate*", "tfplan"),
+    )
     (copy.workdir / "tests").mkdir()
     (copy.workdir / "tests" / "stand_in.tftest.hcl").write_text(TFTEST)
 
@@ -242,7 +294,10 @@ def test_terraform_sees_exactly_the_generated_schema(lifecycle):
     [
         ({"aws_s3_bucket": {"b": {"bucket": "x", "no_such_argument": True}}}, "Extraneous JSON object property"),
         ({"aws_db_instance": {"db": {"engine": "postgres", "allocated_storage": 20}}}, "Missing required argument"),
-        ({"aws_s3_bucket": {"b": {"versioning": [{"enabled": True}, {"enabled": False}]}}}, "Too many versioning blocks"),
+        (
+            {"aws_s3_bucket": {"b": {"versioning": [{"enabled": True}, {"enabled": False}]}}},
+            "Too many versioning blocks",
+        ),
         ({"aws_lb_listener": {"l": {"load_balancer_arn": "arn"}}}, "Insufficient default_action blocks"),
     ],
     ids=["unknown-argument", "missing-required-argument", "max-items", "required-block"],
@@ -277,9 +332,18 @@ def test_schema_spot_checks_match_the_bindings(offline_cli_config):
     assert flags(bucket, "bucket") == {"optional"}
     assert flags(bucket, "arn") == {"computed"}
     assert flags(bucket, "id") == {"optional", "computed"}
-    assert bucket["attributes"]["tags_all"] == {"type": ["map", "string"], "optional": True, "computed": True, "description_kind": "plain"}
+    assert bucket["attributes"]["tags_all"] == {
+        "type": ["map", "string"],
+        "optional": True,
+        "computed": True,
+        "description_kind": "plain",
+    }
     assert bucket["block_types"]["grant"]["nesting_mode"] == "set"
-    assert bucket["block_types"]["versioning"] | {"block": None} == {"nesting_mode": "list", "max_items": 1, "block": None}
+    assert bucket["block_types"]["versioning"] | {"block": None} == {
+        "nesting_mode": "list",
+        "max_items": 1,
+        "block": None,
+    }
     assert bucket["block_types"]["timeouts"]["nesting_mode"] == "single"
     assert flags(resources["aws_db_instance"]["block"], "instance_class") == {"required"}
     assert resources["aws_lb_listener"]["block"]["block_types"]["default_action"]["nesting_mode"] == "list"
@@ -287,7 +351,11 @@ def test_schema_spot_checks_match_the_bindings(offline_cli_config):
     assert flags(resources["aws_instance"]["block"], "get_password_data") == {"optional"}  # renamed in the bindings
     rule = resources["aws_wafv2_web_acl"]["block"]["block_types"]["rule"]
     assert (rule["nesting_mode"], rule["block"]["attributes"]["statement"]["type"]) == ("list", "dynamic")
-    assert data_sources["aws_availability_zones"]["block"]["attributes"]["names"] == {"type": ["list", "string"], "computed": True, "description_kind": "plain"}
+    assert data_sources["aws_availability_zones"]["block"]["attributes"]["names"] == {
+        "type": ["list", "string"],
+        "computed": True,
+        "description_kind": "plain",
+    }
     provider = schemas["provider"]["block"]
     assert provider["attributes"]["region"]["optional"] is True
     assert provider["block_types"]["default_tags"]["block"]["attributes"]["tags"]["type"] == ["map", "string"]
@@ -315,7 +383,10 @@ def test_unknown_provider_mode_is_one_clear_error(tmp_path):
     result = run_installer(MERIDIAN_TF_PROVIDER="cloud", MERIDIAN_CACHE=str(tmp_path))
 
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == "[provider] error: MERIDIAN_TF_PROVIDER='cloud' is not supported; use one of offline, registry\n"
+    assert (
+        result.stderr
+        == "[provider] error: MERIDIAN_TF_PROVIDER='cloud' is not supported; use one of offline, registry\n"
+    )
 
 
 def test_cache_key_follows_provider_sources_but_not_their_tests(tmp_path, monkeypatch):
@@ -338,8 +409,12 @@ def test_cache_key_follows_provider_sources_but_not_their_tests(tmp_path, monkey
 
 def test_go_unit_tests_of_the_provider_pass(offline_cli_config):
     result = subprocess.run(
-        ["go", "test", "./..."], cwd=REPO_ROOT / "tools/aws-offline-provider", capture_output=True, text=True,
-        env={**os.environ, "GOFLAGS": "-mod=readonly", "CGO_ENABLED": "0"}, check=False,
+        ["go", "test", "./..."],
+        cwd=REPO_ROOT / "tools/aws-offline-provider",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GOFLAGS": "-mod=readonly", "CGO_ENABLED": "0"},
+        check=False,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

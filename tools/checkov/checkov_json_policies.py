@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 from checkov.main import Checkov
 from checkov.terraform.plan_parser import RESOURCE_TYPES_JSONIFY
@@ -26,7 +26,7 @@ from checkov.terraform_json import parser as terraform_json_parser
 _prepare_definition = terraform_json_parser.prepare_definition
 
 
-def _decoded_document(value: Any) -> Optional[dict | list]:
+def _decoded_document(value: Any) -> dict | list | None:
     """The JSON document in a parsed attribute value (`["{...}"]`), or None when it holds none."""
     if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
         return None

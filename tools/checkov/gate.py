@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 from tools.checkov.scan import Finding, ScanError, ScanResult, checkov_executable, find_stacks, scan, stderr_progress
 from tools.checkov.suppressions import DEFAULT_PATH, Suppression, SuppressionFileError, load_suppressions
@@ -79,9 +79,7 @@ def run_gate(
 
 
 def render(report: GateReport, suppressions_path: Path) -> str:
-    lines = [
-        f"FAILED {f.check_id} {f.stack} {f.resource}: {f.check_name} ({f.output})" for f in report.failures
-    ]
+    lines = [f"FAILED {f.check_id} {f.stack} {f.resource}: {f.check_name} ({f.output})" for f in report.failures]
     lines += [
         f"STALE  {entry.describe()}: matched no failed check in any scanned output; remove it from {suppressions_path}"
         for entry in report.stale
@@ -94,7 +92,7 @@ def render(report: GateReport, suppressions_path: Path) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.checkov.gate", description=__doc__.splitlines()[0])
     parser.add_argument("outputs", nargs="+", type=Path, help="cdktf output folders (holding stacks/<stack>/)")
     parser.add_argument(

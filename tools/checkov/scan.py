@@ -18,9 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 CHECKOV_ENV = "MERIDIAN_CHECKOV"
 POLICY_DECODING_WRAPPER = Path(__file__).with_name("checkov_json_policies.py")

@@ -111,7 +111,9 @@ def read_bindings(tarball: Path) -> Bindings:
                 sources.setdefault(parts[2], []).append(handle.read().decode("utf-8"))
     version = package.get("cdktf", {}).get("provider", {}).get("version")
     if not version:
-        raise BindingsError(f"{tarball.name} has no package.json naming the Terraform provider version (cdktf.provider.version)")
+        raise BindingsError(
+            f"{tarball.name} has no package.json naming the Terraform provider version (cdktf.provider.version)"
+        )
     modules = {module: parse_module("\n".join(texts)) for module, texts in sources.items()}
     return Bindings(modules=modules, provider_version=version)
 
@@ -156,7 +158,7 @@ def _read_class(name: str, base: str, chunk: str) -> ClassFacts:
         # Resource classes read `this._field`; where the public property was renamed to avoid a
         # clash (get_password_data -> fetchPasswordData, self -> selfAttribute), the constructor's
         # `this._field = config.publicName;` tells which reset method belongs to the field.
-        public_names = {field: public for field, public in _FIELD_FROM_CONFIG.findall(chunk)}
+        public_names = dict(_FIELD_FROM_CONFIG.findall(chunk))
         facts.inputs = [
             replace(entry, property_name=public_names.get(entry.property_name, entry.property_name))
             for entry in _read_inputs(chunk[marker:])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -108,7 +109,7 @@ def registry_host() -> str:
         raise InstallError("terraform is not on PATH; run through ./meridian or source tools/bootstrap.sh first")
     with tempfile.TemporaryDirectory(prefix="meridian-provider-address-") as probe:
         Path(probe, "main.tf.json").write_text(
-            '{"terraform": {"required_providers": {"aws": {"source": "%s"}}}}' % PROVIDER_SOURCE, encoding="utf-8"
+            json.dumps({"terraform": {"required_providers": {"aws": {"source": PROVIDER_SOURCE}}}}), encoding="utf-8"
         )
         environment = dict(os.environ, TF_CLI_CONFIG_FILE=os.devnull, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
         result = subprocess.run(
@@ -116,7 +117,9 @@ def registry_host() -> str:
         )
     match = re.search(r"provider\[([^\]/]+)/" + re.escape(PROVIDER_SOURCE) + r"\]", result.stdout)
     if match is None:
-        raise InstallError(f"`terraform providers` did not name the address of {PROVIDER_SOURCE}: {result.stderr.strip()}")
+        raise InstallError(
+            f"`terraform providers` did not name the address of {PROVIDER_SOURCE}: {result.stderr.strip()}"
+        )
     return match.group(1)
 
 
@@ -137,8 +140,13 @@ def run_go(arguments: list[str], capture: bool) -> str:
     # Reproducible: the committed go.sum decides every dependency, and no C toolchain takes part.
     environment = dict(os.environ, GOFLAGS="-mod=readonly -buildvcs=false", CGO_ENABLED="0")
     result = subprocess.run(
-        [go, *arguments], cwd=PROVIDER_SOURCE_DIR, env=environment, check=False,
-        stdout=subprocess.PIPE if capture else sys.stderr, stderr=subprocess.PIPE if capture else sys.stderr, text=True,
+        [go, *arguments],
+        cwd=PROVIDER_SOURCE_DIR,
+        env=environment,
+        check=False,
+        stdout=subprocess.PIPE if capture else sys.stderr,
+        stderr=subprocess.PIPE if capture else sys.stderr,
+        text=True,
     )
     if result.returncode != 0:
         raise InstallError(f"`go {' '.join(arguments)}` failed in {PROVIDER_SOURCE_DIR} (exit {result.returncode})")

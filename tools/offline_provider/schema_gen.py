@@ -106,9 +106,13 @@ class _ModuleSchema:
                 if entry.name in top_level_computed:
                     attribute["computed"] = True
             attributes[entry.name] = attribute
-        for name, computed in (owner.computed.items() if owner else ()):
+        for name, computed in owner.computed.items() if owner else ():
             if name not in attributes and name not in block_types and name not in skip:
-                attributes[name] = {"type": self._computed_type(computed, trail), "description_kind": "plain", "computed": True}
+                attributes[name] = {
+                    "type": self._computed_type(computed, trail),
+                    "description_kind": "plain",
+                    "computed": True,
+                }
         block = {"description_kind": "plain"}
         if attributes:
             block["attributes"] = dict(sorted(attributes.items()))
@@ -139,7 +143,11 @@ class _ModuleSchema:
         name = computed.class_name or ""
         if name in _PRIMITIVE_MAP_CLASSES:
             return ["map", _PRIMITIVE_MAP_CLASSES[name]]
-        for suffix, wrap in (("OutputReference", None), ("List", "set" if computed.wraps_set else "list"), ("Map", "map")):
+        for suffix, wrap in (
+            ("OutputReference", None),
+            ("List", "set" if computed.wraps_set else "list"),
+            ("Map", "map"),
+        ):
             if name.endswith(suffix):
                 element = self._object_type(name[: -len(suffix)].lower(), trail)
                 return element if wrap is None else [wrap, element]
@@ -177,13 +185,13 @@ def _input_type(entry: InputEntry):
     storage = entry.storage
     base = next((word for word in _PRIMITIVES if storage.startswith(word)), "any")
     cty = _PRIMITIVES[base]
-    suffixes = storage[len(base):]
+    suffixes = storage[len(base) :]
     wrappers = []
     while suffixes:
         for suffix in ("List", "Map"):
             if suffixes.startswith(suffix):
                 wrappers.append(suffix)
-                suffixes = suffixes[len(suffix):]
+                suffixes = suffixes[len(suffix) :]
                 break
         else:
             return "dynamic"

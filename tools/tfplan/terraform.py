@@ -20,7 +20,9 @@ class TerraformError(Exception):
 def terraform_executable() -> str:
     path = shutil.which("terraform")
     if path is None:
-        raise TerraformError(["version"], Path.cwd(), "no terraform on PATH; run through ./meridian (it installs the pinned one)")
+        raise TerraformError(
+            ["version"], Path.cwd(), "no terraform on PATH; run through ./meridian (it installs the pinned one)"
+        )
     return path
 
 

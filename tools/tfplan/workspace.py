@@ -115,7 +115,9 @@ def prepare(
         directory = work_root / name
         if directory.exists():
             shutil.rmtree(directory)
-        shutil.copytree(synth_outdir / entry["workingDirectory"], directory, ignore=shutil.ignore_patterns(".terraform*"))
+        shutil.copytree(
+            synth_outdir / entry["workingDirectory"], directory, ignore=shutil.ignore_patterns(".terraform*")
+        )
         workspace = StackWorkspace(name, directory, list(entry["dependencies"]), cli_config)
         _write_override(workspace, state_root or work_root, state_keys, provider)
         workspaces[name] = workspace
