@@ -106,7 +106,7 @@ func plan(t *testing.T, p *offlineProvider, prior, proposed, config tftypes.Valu
 		t.Fatalf("plan: %v", response.Diagnostics[0])
 	}
 	if len(response.RequiresReplace) > 0 {
-		t.Errorf("the stand-in must never require replacement, got %v", response.RequiresReplace)
+		t.Errorf("aws_thing has no replacement-forcing argument, yet replacement was required: %v", response.RequiresReplace)
 	}
 	planned, err := response.PlannedState.Unmarshal(typ)
 	if err != nil {

@@ -19,7 +19,7 @@ func (p *offlineProvider) resourceSchema(typeName string) (*tfprotov6.Schema, []
 // PlanResourceChange plans like the real provider would at the protocol level: computed attributes
 // that nobody set become unknown (nested blocks included), prior computed values are kept, the
 // top-level region defaults to the provider's and tags_all is default_tags merged with tags.
-// It never asks for replacement: the generated schema cannot know which arguments force it.
+// A changed replacement-forcing argument (replacement_table.go) asks Terraform for a replacement.
 func (p *offlineProvider) PlanResourceChange(_ context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	schema, diagnostics := p.resourceSchema(req.TypeName)
 	if diagnostics != nil {
@@ -29,7 +29,11 @@ func (p *offlineProvider) PlanResourceChange(_ context.Context, req *tfprotov6.P
 	if err != nil {
 		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: errorDiagnostics("Cannot plan "+req.TypeName, err.Error())}, nil
 	}
-	return &tfprotov6.PlanResourceChangeResponse{PlannedState: planned, PlannedPrivate: req.PriorPrivate}, nil
+	replace, err := replacementPaths(req.TypeName, schema, req.PriorState, req.ProposedNewState)
+	if err != nil {
+		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: errorDiagnostics("Cannot plan "+req.TypeName, err.Error())}, nil
+	}
+	return &tfprotov6.PlanResourceChangeResponse{PlannedState: planned, PlannedPrivate: req.PriorPrivate, RequiresReplace: replace}, nil
 }
 
 func (p *offlineProvider) plan(schema *tfprotov6.Schema, proposedValue, configValue *tfprotov6.DynamicValue) (*tfprotov6.DynamicValue, error) {
