@@ -17,10 +17,11 @@ def synth_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_synth(environment: str, outdir: Path, **extra_env: str) -> subprocess.Popen:
+def start_synth(environment: str, outdir: Path, *, root: Path = ROOT, **extra_env: str) -> subprocess.Popen:
+    """`python main.py ENV` in root (this checkout, or another revision's worktree)."""
     return subprocess.Popen(
         [sys.executable, "main.py", environment],
-        cwd=ROOT,
+        cwd=root,
         env=synth_env(CDKTF_OUTDIR=str(outdir), **extra_env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
