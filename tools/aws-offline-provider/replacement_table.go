@@ -58,8 +58,7 @@ var replacementRules = map[string]replacementRule{
 		"destination_cidr_block", "destination_ipv6_cidr_block", "destination_prefix_list_id", "route_table_id"}},
 	"aws_vpc": {source: "internal/service/ec2/vpc_.go", arguments: []string{"cidr_block", "ipv4_ipam_pool_id", "ipv4_netmask_length"}},
 	"aws_subnet": {source: "internal/service/ec2/vpc_subnet.go", arguments: []string{
-		"availability_zone", "availability_zone_id", "cidr_block", "ipv4_ipam_pool_id", "ipv4_netmask_length",
-		"ipv6_ipam_pool_id", "ipv6_native", "ipv6_netmask_length", "outpost_arn", "vpc_id"}},
+		"availability_zone", "availability_zone_id", "cidr_block", "ipv6_native", "outpost_arn", "vpc_id"}},
 	"aws_wafv2_web_acl":          {source: "internal/service/wafv2/web_acl.go", arguments: []string{"name", "name_prefix", "scope"}},
 	"aws_api_gateway_authorizer": {source: "internal/service/apigateway/authorizer.go", arguments: []string{"rest_api_id"}},
 	"aws_kms_alias":              {source: "internal/service/kms/alias.go", arguments: []string{"name", "name_prefix"}},
