@@ -62,11 +62,15 @@ def review(environment: str, base: str | None, repo: Path = ROOT, start: StartSy
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="./meridian review", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("environment", nargs="?", default="dev", choices=ENVIRONMENTS)
-    parser.add_argument("--base", metavar="REF", help="git revision whose applied state the current tree is planned against")
+    parser.add_argument(
+        "--base", metavar="REF", help="git revision whose applied state the current tree is planned against"
+    )
     parser.add_argument("--out", type=Path, help="Markdown file to write (default reports/plan-review-ENV.md)")
     parser.add_argument("--json", type=Path, help="JSON file to write (default reports/plan-review-ENV.json)")
     parser.add_argument(
-        "--fail-on-data-loss", action="store_true", default=os.environ.get(FAIL_ON_DATA_LOSS_VARIABLE) == "1",
+        "--fail-on-data-loss",
+        action="store_true",
+        default=os.environ.get(FAIL_ON_DATA_LOSS_VARIABLE) == "1",
         help=f"exit {EXIT_DATA_LOSS} when a resource holding data would be destroyed or replaced "
         f"(also {FAIL_ON_DATA_LOSS_VARIABLE}=1)",
     )

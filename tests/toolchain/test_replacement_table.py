@@ -12,7 +12,7 @@ import pytest
 from tests.toolchain.terraform_workspace import REPO_ROOT
 
 README = REPO_ROOT / "tools" / "aws-offline-provider" / "README.md"
-ROW = re.compile(r"^\| `(aws_[a-z0-9_]+)` \| (.+) \| `(internal/[^`]+)` \|$", re.M)
+ROW = re.compile(r"^\| `(aws_[a-z0-9_]+)` \| (.+) \| `(internal/[^`]+)` \|$", re.MULTILINE)
 
 
 def replacement_table() -> dict[str, list[str]]:
@@ -26,8 +26,12 @@ def test_every_replacement_forcing_argument_exists_in_the_schema(offline_cli_con
     table = replacement_table()
 
     unknown = {
-        type_: [name for name in names if name not in resources.get(type_, {}).get("block", {}).get("attributes", {})
-                and name not in resources.get(type_, {}).get("block", {}).get("block_types", {})]
+        type_: [
+            name
+            for name in names
+            if name not in resources.get(type_, {}).get("block", {}).get("attributes", {})
+            and name not in resources.get(type_, {}).get("block", {}).get("block_types", {})
+        ]
         for type_, names in table.items()
     }
 

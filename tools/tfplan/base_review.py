@@ -29,7 +29,9 @@ class BaseRevisionError(Exception):
     """The base revision cannot be used; the message says why in one sentence."""
 
 
-def plan_against_base(repo: Path, base_ref: str, start_synth: StartSynth, scratch: Path) -> tuple[str, list[tuple[str, Plan]]]:
+def plan_against_base(
+    repo: Path, base_ref: str, start_synth: StartSynth, scratch: Path
+) -> tuple[str, list[tuple[str, Plan]]]:
     """Returns the base's short commit and (stack, plan) pairs: current stacks in dependency order,
     then the destruction plans of stacks the current tree no longer has."""
     commit = resolve_commit(repo, base_ref)
@@ -37,11 +39,17 @@ def plan_against_base(repo: Path, base_ref: str, start_synth: StartSynth, scratc
     with worktree(repo, commit, scratch / "base-tree") as base_tree:
         terraform.progress(f"synthesizing the base ({base_ref} = {short}) and the current tree")
         base_out, head_out = scratch / "base-synth", scratch / "head-synth"
-        running = [(f"the base {base_ref}", start_synth(base_tree, base_out)), ("the current tree", start_synth(repo, head_out))]
+        running = [
+            (f"the base {base_ref}", start_synth(base_tree, base_out)),
+            ("the current tree", start_synth(repo, head_out)),
+        ]
         for what, process in running:
             _finish(what, process)
     terraform.progress("applying the base's stacks on the offline stand-in (local state)")
-    base = {result.workspace.name: result.workspace for result in plan_stacks(prepare(base_out, scratch / "base", provider="offline"), apply=True)}
+    base = {
+        result.workspace.name: result.workspace
+        for result in plan_stacks(prepare(base_out, scratch / "base", provider="offline"), apply=True)
+    }
     head = prepare(head_out, scratch / "head", provider="offline")
     plans = _plan_head(head, base)
     for name in sorted(set(base) - {workspace.name for workspace in head}):
@@ -53,7 +61,9 @@ def plan_against_base(repo: Path, base_ref: str, start_synth: StartSynth, scratc
 def resolve_commit(repo: Path, ref: str) -> str:
     result = _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
     if result.returncode != 0:
-        raise BaseRevisionError(f"--base {ref!r} is not a commit of the repository at {repo}; give a branch, tag or commit")
+        raise BaseRevisionError(
+            f"--base {ref!r} is not a commit of the repository at {repo}; give a branch, tag or commit"
+        )
     return result.stdout.strip()
 
 
@@ -93,7 +103,7 @@ def _finish(what: str, process: subprocess.Popen) -> None:
 
 
 def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
         raise BaseRevisionError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
     return result

@@ -263,8 +263,13 @@ def _markdown(review: Review, rows: int | None) -> str:
         "Destroyed or replaced",
         ["stack", "resource", "action", "holds data", "forced by"],
         [
-            [d.stack, f"`{d.address}`", d.action, f"**yes: {DATA_HOLDING[d.type]}**" if d.holds_data else "no",
-             _names(d.forced_by) or "—"]
+            [
+                d.stack,
+                f"`{d.address}`",
+                d.action,
+                f"**yes: {DATA_HOLDING[d.type]}**" if d.holds_data else "no",
+                _names(d.forced_by) or "—",
+            ]
             for d in sorted(review.destructive, key=lambda d: (not d.holds_data, d.stack, d.address))
         ],
         rows,
@@ -273,8 +278,12 @@ def _markdown(review: Review, rows: int | None) -> str:
         "Security surface",
         ["stack", "resource", "action", "changed arguments"],
         [
-            [s.stack, f"`{s.address}`", s.action,
-             (_names(s.changed) or "—") + (" **(now admits anyone)**" if s.reaches_anyone else "")]
+            [
+                s.stack,
+                f"`{s.address}`",
+                s.action,
+                (_names(s.changed) or "—") + (" **(now admits anyone)**" if s.reaches_anyone else ""),
+            ]
             for s in review.security
         ],
         rows,
@@ -285,7 +294,11 @@ def _markdown(review: Review, rows: int | None) -> str:
         [[o.stack, f"`{o.name}`", o.action] for o in review.outputs],
         rows,
     )
-    by_type = [[s.name, f"`{type_}`", *(str(c.get(a, 0)) for a in ACTIONS)] for s in review.stacks for type_, c in s.by_type.items()]
+    by_type = [
+        [s.name, f"`{type_}`", *(str(c.get(a, 0)) for a in ACTIONS)]
+        for s in review.stacks
+        for type_, c in s.by_type.items()
+    ]
     if by_type:
         shown = by_type if rows is None else by_type[:rows]
         lines += [

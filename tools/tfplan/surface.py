@@ -64,7 +64,9 @@ SECURITY_SURFACE: dict[str, str] = {
 # Types that are on the surface through some arguments only: a change elsewhere is not shown there.
 SECURITY_ARGUMENTS: dict[str, frozenset[str]] = {
     "aws_kms_key": frozenset({"policy", "bypass_policy_lockout_safety_check"}),
-    "aws_lb_listener": frozenset({"certificate_arn", "default_action", "mutual_authentication", "protocol", "ssl_policy"}),
+    "aws_lb_listener": frozenset(
+        {"certificate_arn", "default_action", "mutual_authentication", "protocol", "ssl_policy"}
+    ),
 }
 
 # Values that make a rule or policy reach anyone; reported as a marker, never as the value itself.
