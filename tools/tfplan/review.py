@@ -108,7 +108,7 @@ def stack_review(stack: str, plan: Plan) -> StackReview:
     review = StackReview(stack, plan.counts())
     by_type: dict[str, Counter] = {}
     managed = [rc for rc in plan.raw.get("resource_changes", []) if rc.get("mode") == "managed"]
-    for raw, change in zip(managed, plan.changes):
+    for raw, change in zip(managed, plan.changes, strict=True):
         if change.action not in ACTIONS:
             continue
         by_type.setdefault(change.type, Counter())[change.action] += 1
