@@ -18,7 +18,7 @@ def _readme_commands() -> list[str]:
 
 @pytest.mark.req("QA-5")
 def test_readme_has_exactly_two_commands_main_job_and_tests():
-    assert _readme_commands() == ["./meridian review", "./meridian test"]
+    assert _readme_commands() == ["./meridian review --base main", "./meridian test"]
 
 
 @pytest.mark.req("QA-5")
