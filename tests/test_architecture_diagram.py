@@ -16,6 +16,7 @@ import sys
 
 import pytest
 
+from config.model import ENVIRONMENTS
 from tests.support.synth import ROOT
 from tools.diagram import DiagramError, draw, expected_files, stale_files
 from tools.diagram.documents import embed, embedded_section
@@ -31,12 +32,9 @@ def test_committed_diagrams_match_the_synthesized_stacks(synthesized):
     drawings = {env: draw(env, result.stacks) for env, result in synthesized.items()}
     files = expected_files(drawings, ROOT)
     # THEN every committed diagram, and the README's copy of dev's, is byte for byte what the code draws
-    assert sorted(path.relative_to(ROOT).as_posix() for path in files) == [
-        "README.md",
-        "docs/architecture-dev.md",
-        "docs/architecture-prod.md",
-        "docs/architecture-staging.md",
-    ]
+    assert sorted(path.relative_to(ROOT).as_posix() for path in files) == sorted(
+        ["README.md", *(f"docs/architecture-{env}.md" for env in ENVIRONMENTS)]
+    )
     stale = [path.relative_to(ROOT).as_posix() for path in stale_files(files)]
     assert stale == [], f"out of date: {', '.join(stale)}; {REDRAW}"
     assert embedded_section((ROOT / "README.md").read_text()) == drawings["dev"].section

@@ -57,7 +57,9 @@ def expected_files(drawings: Mapping[str, Drawing], root: Path) -> dict[Path, st
     files = {document_path(root, env): drawing.document for env, drawing in sorted(drawings.items())}
     if README_ENVIRONMENT in drawings:
         readme = root / "README.md"
-        files[readme] = embed(readme.read_text(), drawings[README_ENVIRONMENT].section, str(readme.name))
+        if not readme.is_file():
+            raise DiagramError(f"{readme}: not found; the {README_ENVIRONMENT} diagram is embedded there")
+        files[readme] = embed(readme.read_text(), drawings[README_ENVIRONMENT].section, readme.name)
     return files
 
 

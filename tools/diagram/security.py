@@ -51,49 +51,53 @@ def _allows(grant: Grant, action: str) -> bool:
     return named != grant.inverted
 
 
-# Per rule type: the argument naming the group the rule belongs to, the one naming the peer group, and
-# the arguments that may name the internet. Ingress: peer -> group; egress: group -> peer.
-_RULE_ARGUMENTS: Mapping[str, tuple[str, str, tuple[str, ...]]] = {
-    "aws_vpc_security_group_ingress_rule": (
-        "security_group_id",
-        "referenced_security_group_id",
-        ("cidr_ipv4", "cidr_ipv6"),
+@dataclass(frozen=True)
+class _RuleShape:
+    """Where a rule type keeps its parts. Ingress: peer -> group; egress: group -> peer."""
+
+    direction: str | None  # "ingress" or "egress"; None: the rule's `type` argument says
+    group: str  # the argument naming the group the rule belongs to
+    peer: str  # the argument naming the peer group
+    ranges: tuple[str, str]  # the arguments that may name the internet (IPv4, IPv6)
+
+
+_RULE_SHAPES: Mapping[str, _RuleShape] = {
+    "aws_vpc_security_group_ingress_rule": _RuleShape(
+        "ingress", "security_group_id", "referenced_security_group_id", ("cidr_ipv4", "cidr_ipv6")
     ),
-    "aws_vpc_security_group_egress_rule": (
-        "security_group_id",
-        "referenced_security_group_id",
-        ("cidr_ipv4", "cidr_ipv6"),
+    "aws_vpc_security_group_egress_rule": _RuleShape(
+        "egress", "security_group_id", "referenced_security_group_id", ("cidr_ipv4", "cidr_ipv6")
     ),
-    "aws_security_group_rule": ("security_group_id", "source_security_group_id", ("cidr_blocks", "ipv6_cidr_blocks")),
+    "aws_security_group_rule": _RuleShape(
+        None, "security_group_id", "source_security_group_id", ("cidr_blocks", "ipv6_cidr_blocks")
+    ),
 }
-_INLINE_RULE_TYPES = frozenset({"aws_security_group", "aws_default_security_group"})
+_INLINE_RULE_TYPES = frozenset({"aws_security_group", "aws_default_security_group"})  # ingress/egress blocks
 
 
 def rule_fields(block: Block) -> frozenset[str]:
     """The arguments whose references a rule turns into `Reach`, so they are not drawn as plain uses."""
-    if block.type in _RULE_ARGUMENTS:
-        own, peer, _ = _RULE_ARGUMENTS[block.type]
-        return frozenset({own, peer})
+    if block.type in _RULE_SHAPES:
+        shape = _RULE_SHAPES[block.type]
+        return frozenset({shape.group, shape.peer})
     return frozenset({"ingress", "egress"}) if block.type in _INLINE_RULE_TYPES else frozenset()
 
 
 def reaches(block: Block) -> list[Reach]:
     """What traffic a security-group rule, or a group's inline rules, admit."""
-    if block.type in _RULE_ARGUMENTS:
-        own_argument, peer_argument, cidr_arguments = _RULE_ARGUMENTS[block.type]
-        direction = block.body.get("type") if block.type == "aws_security_group_rule" else block.type.rsplit("_", 2)[-2]
-        own = tuple(references_in(block.body.get(own_argument)))
-        peers = _peers(block.body, peer_argument, cidr_arguments)
-        return [_directed(str(direction), own, peers, _ports(block.body, "ip_protocol", "protocol"))]
+    if block.type in _RULE_SHAPES:
+        shape = _RULE_SHAPES[block.type]
+        group = tuple(references_in(block.body.get(shape.group)))
+        peers = _peers(block.body, shape.peer, shape.ranges, group)
+        direction = shape.direction or str(block.body.get("type"))
+        return [_directed(direction, group, peers, _ports(block.body, "ip_protocol", "protocol"))]
     if block.type in _INLINE_RULE_TYPES:
         itself: tuple[Reference | None, ...] = (Reference("resource", block.type, block.name, ("id",)),)
         found = []
         for direction in ("ingress", "egress"):
             for rule in block.body.get(direction) or []:
                 if isinstance(rule, Mapping):
-                    peers = _peers(rule, "security_groups", ("cidr_blocks", "ipv6_cidr_blocks"))
-                    if rule.get("self"):
-                        peers += itself
+                    peers = _peers(rule, "security_groups", ("cidr_blocks", "ipv6_cidr_blocks"), itself)
                     found.append(_directed(direction, itself, peers, _ports(rule, "protocol")))
         return found
     return []
@@ -106,9 +110,15 @@ def _directed(
 
 
 def _peers(
-    body: Mapping[str, object], group_argument: str, cidr_arguments: tuple[str, ...]
+    body: Mapping[str, object],
+    group_argument: str,
+    cidr_arguments: tuple[str, ...],
+    group: tuple[Reference | None, ...],
 ) -> tuple[Reference | None, ...]:
+    """The other ends of a rule: groups it names, the internet, and the rule's own group for `self`."""
     peers: list[Reference | None] = list(references_in(body.get(group_argument)))
+    if body.get("self") is True:
+        peers.extend(group)
     for argument in cidr_arguments:
         value = body.get(argument)
         ranges = value if isinstance(value, list) else [value]
