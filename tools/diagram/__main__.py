@@ -40,8 +40,11 @@ def synthesize_all(environments: list[str], scratch: Path) -> dict[str, dict[str
     return stacks
 
 
+_SUMMARY = "Synthesize, draw and write the architecture diagrams."
+
+
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="./meridian diagram", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="./meridian diagram", description=_SUMMARY)
     parser.add_argument("environments", nargs="*", metavar="ENV", help="default: every environment")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a diagram is out of date")
     args = parser.parse_args(argv)

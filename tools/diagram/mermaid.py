@@ -194,7 +194,8 @@ def _ids(graph: Graph) -> dict[Endpoint, str]:
     """Mermaid IDs from stack and construct names; a clash after sanitizing gets a numbered suffix."""
     ids: dict[Endpoint, str] = {INTERNET: "internet"}
     taken = {"internet"}
-    ends: list[Endpoint] = [(name, None) for name in graph.environment.stacks] + list(graph.nodes)
+    ends: list[Endpoint] = [(name, None) for name in graph.environment.stacks]
+    ends.extend(graph.nodes)
     for end in ends:
         stack, path = end
         base = ("s_" + _sanitize(stack)) if path is None else "n_" + _sanitize("_".join((stack, *path)))

@@ -95,7 +95,8 @@ def reaches(block: Block) -> list[Reach]:
         itself: tuple[Reference | None, ...] = (Reference("resource", block.type, block.name, ("id",)),)
         found = []
         for direction in ("ingress", "egress"):
-            for rule in block.body.get(direction) or []:
+            rules = block.body.get(direction)
+            for rule in rules if isinstance(rules, list) else []:
                 if isinstance(rule, Mapping):
                     peers = _peers(rule, "security_groups", ("cidr_blocks", "ipv6_cidr_blocks"), itself)
                     found.append(_directed(direction, itself, peers, _ports(rule, "protocol")))
