@@ -78,46 +78,52 @@ _terraform() {
   export PATH="$MERIDIAN_CACHE/bin:$PATH"
 }
 
-_cdktf_cli() {
-  local dir="$MERIDIAN_CACHE/cdktf-cli-$(_hash "$MERIDIAN_ROOT/tools/cdktf-cli/package-lock.json")"
+# A pinned npm package (package.json + package-lock.json in folder $2), installed once per lock hash
+# into $MERIDIAN_CACHE/$3-<hash>; prints that folder.
+_npm_tool() {
+  local dir
+  dir="$MERIDIAN_CACHE/$3-$(_hash "$2/package-lock.json")"
   if [[ ! -f "$dir/.installed" ]]; then
-    _step "installing the pinned cdktf CLI (npm ci) into $dir"
+    _step "installing $1 (npm ci) into $dir"
     mkdir -p "$dir"
-    cp "$MERIDIAN_ROOT/tools/cdktf-cli/package.json" "$MERIDIAN_ROOT/tools/cdktf-cli/package-lock.json" "$dir/"
+    cp "$2/package.json" "$2/package-lock.json" "$dir/"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
     touch "$dir/.installed"
   fi
+  printf '%s' "$dir"
+}
+
+# A pinned PyPI tool in its own virtualenv (requirements file $2), installed once per file hash into
+# $MERIDIAN_CACHE/$3-<hash>; prints that virtualenv.
+_pip_tool() {
+  local venv
+  venv="$MERIDIAN_CACHE/$3-$(_hash "$2")"
+  if [[ ! -f "$venv/.installed" ]]; then
+    _step "installing $1 into its own virtualenv $venv"
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q -r "$2" >&2
+    touch "$venv/.installed"
+  fi
+  printf '%s' "$venv"
+}
+
+_cdktf_cli() {
+  local dir
+  dir="$(_npm_tool "the pinned cdktf CLI" "$MERIDIAN_ROOT/tools/cdktf-cli" cdktf-cli)"
   export PATH="$dir/node_modules/.bin:$PATH"
 }
 
 _checkov() {
-  local req="$MERIDIAN_ROOT/tools/checkov/requirements.txt"
+  local req="$MERIDIAN_ROOT/tools/checkov/requirements.txt" venv
   [[ -f "$req" ]] || return 0
-  local venv="$MERIDIAN_CACHE/checkov-$(_hash "$req")"
-  if [[ ! -f "$venv/.installed" ]]; then
-    _step "installing Checkov into its own virtualenv $venv"
-    python3 -m venv "$venv" && "$venv/bin/pip" install -q -r "$req" >&2
-    touch "$venv/.installed"
-  fi
+  venv="$(_pip_tool Checkov "$req" checkov)"
   export MERIDIAN_CHECKOV="$venv/bin/checkov"
 }
 
 _linters() {
   # The linter (PyPI) and the type checker (npm) run in the test suite; both pinned in tools/lint/.
-  local ruff_venv="$MERIDIAN_CACHE/ruff-$(_hash "$MERIDIAN_ROOT/tools/lint/requirements.txt")"
-  if [[ ! -f "$ruff_venv/.installed" ]]; then
-    _step "installing the pinned linter (ruff) into $ruff_venv"
-    python3 -m venv "$ruff_venv" && "$ruff_venv/bin/pip" install -q -r "$MERIDIAN_ROOT/tools/lint/requirements.txt" >&2
-    touch "$ruff_venv/.installed"
-  fi
-  local pyright_dir="$MERIDIAN_CACHE/pyright-$(_hash "$MERIDIAN_ROOT/tools/lint/package-lock.json")"
-  if [[ ! -f "$pyright_dir/.installed" ]]; then
-    _step "installing the pinned type checker (pyright, npm ci) into $pyright_dir"
-    mkdir -p "$pyright_dir"
-    cp "$MERIDIAN_ROOT/tools/lint/package.json" "$MERIDIAN_ROOT/tools/lint/package-lock.json" "$pyright_dir/"
-    (cd "$pyright_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
-    touch "$pyright_dir/.installed"
-  fi
+  local ruff_venv pyright_dir
+  ruff_venv="$(_pip_tool "the pinned linter (ruff)" "$MERIDIAN_ROOT/tools/lint/requirements.txt" ruff)"
+  pyright_dir="$(_npm_tool "the pinned type checker (pyright)" "$MERIDIAN_ROOT/tools/lint" pyright)"
   export MERIDIAN_RUFF="$ruff_venv/bin/ruff" MERIDIAN_PYRIGHT="$pyright_dir/node_modules/.bin/pyright"
 }
 
