@@ -49,7 +49,8 @@ def _describe(error: ValidationError) -> str:
     """The first problem as 'field.path: message', plus how many more there are."""
     problems = error.errors(include_url=False)
     first = problems[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    # A rule across sections (a model validator of the whole file) has no location: its message names the fields.
+    field = ".".join(str(part) for part in first["loc"])
     if first["type"] == "missing":
         message = "missing; this value is required"
     elif first["type"] == "extra_forbidden":
@@ -59,4 +60,4 @@ def _describe(error: ValidationError) -> str:
         if "input" in first and first["type"] not in ("value_error",):
             message = f"{first['input']!r}: {message}"
     more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-    return f"{field}: {message}{more}"
+    return f"{field}: {message}{more}" if field else f"{message}{more}"

@@ -45,6 +45,15 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}[a-z0-9]$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{4,31}$")
+_CERTIFICATE_ARN = re.compile(
+    r"^arn:aws:acm:(?P<region>[a-z]{2}-[a-z]+-\d):\d{12}:certificate/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
+)
+# An ECR registry host, or any other registry's host[:port] (only with the deploy switch off).
+_ECR_REGISTRY = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z]{2}-[a-z]+-\d)\.amazonaws\.com$")
+_REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$")
+# Docker's grammar: repository path components, and a tag of up to 128 word characters, dots, dashes.
+_IMAGE_NAME = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$")
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 class _Frozen(BaseModel):
@@ -145,6 +154,11 @@ class Dns(_Frozen):
     hosted_zone_id: str | None = Field(
         default=None, description="existing public hosted zone for the domain; certificates validate by DNS in it"
     )
+    certificate_arns: dict[str, str] = Field(
+        default_factory=dict,
+        description="only without hosted_zone_id: an issued ACM certificate per region (region name -> ARN) "
+        "for the load balancers; the shipped environments validate by DNS instead",
+    )
 
     @field_validator("domain")
     @classmethod
@@ -159,6 +173,32 @@ class Dns(_Frozen):
         if value is not None and not _ZONE_ID.match(value):
             raise ValueError(f"{value!r} is not a Route 53 hosted zone ID; allowed: Z followed by 4-31 capitals/digits")
         return value
+
+    @field_validator("certificate_arns")
+    @classmethod
+    def _certificates(cls, value: dict[str, str]) -> dict[str, str]:
+        for region, arn in value.items():
+            match = _CERTIFICATE_ARN.match(arn)
+            if not match:
+                raise ValueError(
+                    f"{region}: {arn!r} is not an ACM certificate ARN; "
+                    "allowed: arn:aws:acm:<region>:<12-digit account>:certificate/<uuid>"
+                )
+            if match["region"] != region:
+                raise ValueError(
+                    f"{region}: {arn!r} is a certificate of {match['region']}; allowed: a certificate of {region} "
+                    "(a load balancer uses certificates of its own region)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_to_a_certificate(self) -> Dns:
+        if self.hosted_zone_id and self.certificate_arns:
+            raise ValueError(
+                f"certificate_arns is set together with hosted_zone_id {self.hosted_zone_id}; allowed: one of them "
+                "(with a hosted zone the certificates are issued and validated by DNS)"
+            )
+        return self
 
 
 class Capacity(_Frozen):
@@ -206,6 +246,92 @@ class Tags(_Frozen):
     )
 
 
+class ContainerImage(_Frozen):
+    """The payment service's image: registry host, repository name and an explicit version tag."""
+
+    registry: str = Field(description="registry host, e.g. 210987654321.dkr.ecr.us-east-1.amazonaws.com")
+    name: str = Field(description="repository name, e.g. meridian-payment-service-dev")
+    tag: str = Field(description="an explicit version, e.g. 1.4.2; never latest")
+
+    @field_validator("registry")
+    @classmethod
+    def _registry(cls, value: str) -> str:
+        if not _REGISTRY.match(value):
+            raise ValueError(
+                f"{value!r} is not a registry host; allowed: a host name like "
+                "<account>.dkr.ecr.<region>.amazonaws.com, without scheme or path"
+            )
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _IMAGE_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not a repository name; allowed: lower-case letters, digits, '.', '_', '-' and '/'"
+            )
+        return value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, value: str) -> str:
+        if value.lower() == "latest":
+            raise ValueError(
+                "'latest' is not a version: it moves under running tasks and cannot be rolled back to; "
+                "allowed: an explicit version tag like 1.4.2"
+            )
+        if not _IMAGE_TAG.match(value):
+            raise ValueError(
+                f"{value!r} is not an image tag; allowed: up to 128 letters, digits, '_', '.', '-', "
+                "not starting with '.' or '-'"
+            )
+        return value
+
+
+# The task sizes Fargate offers for the payment service (CPU units -> memory MiB allowed).
+FARGATE_MEMORY_MIB = {
+    256: (512, 1024, 2048),
+    512: (1024, 2048, 3072, 4096),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+}
+
+
+class Service(_Frozen):
+    """The payment service on ECS Fargate (APP-2..APP-5)."""
+
+    deploy: bool = Field(
+        default=False,
+        description="run the ECS service; off until the image exists in the project's repository",
+    )
+    image: ContainerImage
+    cpu_units: int = Field(default=1024, description="Fargate task CPU (1024 = one vCPU, one uvicorn worker each)")
+    memory_mib: int = Field(default=2048, description="Fargate task memory, a size Fargate offers for cpu_units")
+
+    @field_validator("cpu_units")
+    @classmethod
+    def _cpu(cls, value: int) -> int:
+        if value not in FARGATE_MEMORY_MIB:
+            allowed = ", ".join(str(cpu) for cpu in FARGATE_MEMORY_MIB)
+            raise ValueError(f"{value} is not a Fargate task CPU size; allowed: {allowed}")
+        return value
+
+    @model_validator(mode="after")
+    def _memory_fits_cpu(self) -> Service:
+        allowed = FARGATE_MEMORY_MIB[self.cpu_units]
+        if self.memory_mib not in allowed:
+            raise ValueError(
+                f"memory_mib {self.memory_mib} does not fit cpu_units {self.cpu_units}; "
+                f"allowed: {allowed[0]} to {allowed[-1]} in the steps Fargate offers"
+            )
+        return self
+
+    @property
+    def vcpus(self) -> int:
+        return max(1, self.cpu_units // 1024)
+
+
 class EnvironmentConfig(_Frozen):
     """Everything that distinguishes one Meridian environment from another."""
 
@@ -218,6 +344,7 @@ class EnvironmentConfig(_Frozen):
     retention: Retention
     deletion_protection: bool = Field(description="protect stateful resources from deletion (on in prod)")
     tags: Tags
+    service: Service
 
     @field_validator("project")
     @classmethod
@@ -225,6 +352,43 @@ class EnvironmentConfig(_Frozen):
         if not _NAME.match(value):
             raise ValueError(f"{value!r} is not a project name; allowed: 3-22 lower-case letters, digits, hyphens")
         return value
+
+    @model_validator(mode="after")
+    def _certificates_for_both_regions(self) -> EnvironmentConfig:
+        if self.dns.hosted_zone_id is None:
+            regions = (self.regions.primary.name, self.regions.secondary.name)
+            missing = [region for region in regions if region not in self.dns.certificate_arns]
+            extra = sorted(set(self.dns.certificate_arns) - set(regions))
+            if missing or extra:
+                raise ValueError(
+                    f"dns: without hosted_zone_id, certificate_arns must name exactly the regions "
+                    f"{', '.join(regions)}; missing: {', '.join(missing) or 'none'}, unexpected: {', '.join(extra) or 'none'}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _deployed_image_is_the_projects_own(self) -> EnvironmentConfig:
+        if not self.service.deploy:
+            return self
+        image = self.service.image
+        registry = _ECR_REGISTRY.match(image.registry)
+        regions = (self.regions.primary.name, self.regions.secondary.name)
+        if not registry or registry["account"] != self.accounts.own or registry["region"] not in regions:
+            raise ValueError(
+                f"service.image.registry: {image.registry!r} is outside the project; allowed with service.deploy on: "
+                f"{self.accounts.own}.dkr.ecr.<{' or '.join(regions)}>.amazonaws.com"
+            )
+        own = self.payment_service_repository
+        if image.name != own:
+            raise ValueError(
+                f"service.image.name: {image.name!r} is not the project's repository; allowed with service.deploy on: {own!r}"
+            )
+        return self
+
+    @property
+    def payment_service_repository(self) -> str:
+        """The ECR repository the project builds in each region for the payment service."""
+        return f"{self.project}-payment-service-{self.environment}"
 
     @property
     def is_prod(self) -> bool:

@@ -9,7 +9,8 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
 from constructs_lib.kms import CustomerKey
-from constructs_lib.policy import Statement, lazy_document
+from constructs_lib.policy import Statement, lazy_document, statement_id
+from constructs_lib.service_role import ServiceRole
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,12 @@ class AlertTopic(Construct):
         """Let an AWS service (cloudwatch.amazonaws.com, budgets.amazonaws.com) publish for this account."""
         if service_principal not in self._publishers:
             self._publishers.append(service_principal)
+
+    def grant_publish(self, role: ServiceRole) -> None:
+        """Let a role of this account publish here (IAM side; the topic's key encrypts through SNS)."""
+        suffix = statement_id(self.node.id)
+        role.add_to_policy(Statement(sid=f"Publish{suffix}", actions=["sns:Publish"], resources=[self.arn]))
+        self._props.key.grant_use(role, ["kms:GenerateDataKey*", "kms:Decrypt"], "sns", f"Publish{suffix}Key")
 
     def policy_statements(self) -> list[Statement]:
         # Principals of this account get topic access through their IAM policies (least privilege,

@@ -8,7 +8,7 @@ admits the regional CloudWatch Logs principal only for log groups of this accoun
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
@@ -17,6 +17,7 @@ from constructs import Construct
 
 from constructs_lib.naming import Naming
 from constructs_lib.policy import Statement, document
+from constructs_lib.service_role import ServiceRole
 
 _USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
@@ -66,6 +67,7 @@ class CustomerKey(Construct):
             raise ValueError(f"key purpose {props.purpose!r} is unknown; allowed: {', '.join(DATA_CLASSES)}")
         use = DATA_CLASSES[props.purpose]
         self.purpose = props.purpose
+        self.region = props.region
         self._key = KmsKey(
             self,
             "key",
@@ -85,6 +87,17 @@ class CustomerKey(Construct):
     @property
     def key_id(self) -> str:
         return self._key.key_id
+
+    def grant_use(self, role: ServiceRole, actions: Sequence[str], via_service: str, sid: str) -> None:
+        """Let a role use this key, only through the AWS service that holds the data (`secretsmanager`, `s3`)."""
+        role.add_to_policy(
+            Statement(
+                sid=sid,
+                actions=list(actions),
+                resources=[self.arn],
+                conditions={"StringEquals": {"kms:ViaService": f"{via_service}.{self.region}.amazonaws.com"}},
+            )
+        )
 
 
 def _key_policy(use: KeyUse, account: str, region: str) -> list[Statement]:

@@ -7,6 +7,7 @@ A policy is built from Statement objects so constructs can add statements as the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -67,6 +68,12 @@ def deny_insecure_transport(bucket_arn: str) -> Statement:
         resources=[bucket_arn, f"{bucket_arn}/*"],
         conditions={"Bool": {"aws:SecureTransport": "false"}},
     )
+
+
+def statement_id(*parts: str) -> str:
+    """A statement ID from construct names: IAM allows only letters and digits (`flow-logs` -> `FlowLogs`)."""
+    words = [word for part in parts for word in re.split(r"[^A-Za-z0-9]+", part) if word]
+    return "".join(word[0].upper() + word[1:] for word in words)
 
 
 def _one_or_list(values: Sequence[str]):

@@ -31,7 +31,8 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from constructs import Construct
 
 from constructs_lib.kms import CustomerKey
-from constructs_lib.policy import Statement, deny_insecure_transport, lazy_document
+from constructs_lib.policy import Statement, deny_insecure_transport, lazy_document, statement_id
+from constructs_lib.service_role import ServiceRole
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,16 @@ class SecureBucket(Construct):
 
     def add_to_resource_policy(self, statement: Statement) -> None:
         self._statements.append(statement)
+
+    def grant_read_write(self, role: ServiceRole) -> None:
+        """Read, write and list this bucket's objects (never delete: versions are the recovery path)."""
+        suffix = statement_id(self.node.id)
+        role.add_to_policy(
+            Statement(sid=f"ReadWrite{suffix}", actions=["s3:GetObject", "s3:PutObject"], resources=[f"{self.arn}/*"])
+        )
+        role.add_to_policy(Statement(sid=f"List{suffix}", actions=["s3:ListBucket"], resources=[self.arn]))
+        if self.props.key is not None:
+            self.props.key.grant_use(role, ["kms:Decrypt", "kms:GenerateDataKey"], "s3", f"ReadWrite{suffix}Key")
 
     # Lists of nested blocks take the bindings' struct classes: jsii passes a plain dict inside a
     # list through untranslated, and its snake_case keys would be dropped silently.

@@ -1,0 +1,139 @@
+"""A WAFv2 web ACL: AWS managed rule groups, a per-client rate limit, and logging (SEC-8, OPS-1).
+
+Rules, in the order WAF evaluates them: the IP reputation and anonymous-IP lists (known bad
+sources, Tor and open proxies are dropped before anything else is spent on them; hosting
+providers are only counted), the rate limit per client address, then the common,
+known-bad-inputs (Log4j and friends) and SQL injection groups. Every rule and the ACL publish
+CloudWatch metrics and sampled requests. Logs go to a CMK-encrypted log group whose name starts
+with `aws-waf-logs-` (WAF accepts no other) and keeps the one retention setting.
+
+The scope is a prop: REGIONAL for the load balancer and API Gateway (`associate(arn)`), CLOUDFRONT
+for the distribution (created in us-east-1 with `region="us-east-1"`, attached by the
+distribution's `web_acl_id = acl.arn`).
+
+    acl = WebAcl(self, "waf", WebAclProps(naming, "alb", logs, scope="REGIONAL"))
+    acl.associate("alb", load_balancer.arn)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl, Wafv2WebAclRule
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
+    Wafv2WebAclLoggingConfiguration,
+    Wafv2WebAclLoggingConfigurationRedactedFields,
+)
+from constructs import Construct
+
+from constructs_lib.log_group import EncryptedLogGroup, EncryptedLogGroupProps, LogSettings
+from constructs_lib.naming import Naming
+from constructs_lib.policy import statement_id
+
+# AWS managed rule groups, in evaluation order after the rate limit.
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+)
+IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList"
+# Tor exits, VPNs and open proxies are blocked; its hosting-provider rule only counts, because
+# merchants' own servers call the payment API from cloud hosting.
+ANONYMOUS_IP = "AWSManagedRulesAnonymousIpList"
+COUNT_ONLY = {ANONYMOUS_IP: ("HostingProviderIPList",)}
+
+
+@dataclass(frozen=True)
+class WebAclProps:
+    naming: Naming
+    purpose: str  # what the ACL protects, e.g. "alb", "api", "cdn": names the ACL and its log group
+    logs: LogSettings
+    scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
+    region: str | None = None  # None: the stack's region; "us-east-1" for CLOUDFRONT
+    requests_per_5_minutes: int = 2000  # per client address; beyond it requests are blocked
+
+    def __post_init__(self) -> None:
+        if not 10 <= self.requests_per_5_minutes <= 2_000_000_000:
+            raise ValueError(
+                f"web ACL {self.purpose}: rate limit {self.requests_per_5_minutes}; allowed: 10 to 2000000000"
+            )
+
+
+class WebAcl(Construct):
+    def __init__(self, scope: Construct, id_: str, props: WebAclProps) -> None:
+        super().__init__(scope, id_)
+        self._props = props
+        name = props.naming.name(props.purpose)
+        self._acl = Wafv2WebAcl(
+            self,
+            "acl",
+            name=name,
+            description=f"{props.scope.lower()} protection of {props.purpose}: managed rules and a rate limit",
+            scope=props.scope,
+            region=props.region,
+            default_action={"allow": {}},
+            visibility_config=_visibility(name),
+            rule=_rules(props, name),
+        )
+        self.log_group = EncryptedLogGroup(self, "logs", EncryptedLogGroupProps(f"aws-waf-logs-{name}", props.logs))
+        Wafv2WebAclLoggingConfiguration(
+            self,
+            "logging",
+            resource_arn=self._acl.arn,
+            log_destination_configs=[self.log_group.arn],
+            region=props.region,
+            # request headers that carry credentials never reach the logs
+            redacted_fields=[
+                Wafv2WebAclLoggingConfigurationRedactedFields(single_header={"name": header})
+                for header in ("authorization", "cookie")
+            ],
+        )
+
+    @property
+    def arn(self) -> str:
+        return self._acl.arn
+
+    def associate(self, label: str, resource_arn: str) -> None:
+        """Protect a regional resource (a load balancer, an API Gateway stage) with this ACL."""
+        if self._props.scope != "REGIONAL":
+            raise ValueError(f"web ACL {self._props.purpose}: a CLOUDFRONT ACL is attached by the distribution")
+        Wafv2WebAclAssociation(
+            self, f"protects-{label}", resource_arn=resource_arn, web_acl_arn=self.arn, region=self._props.region
+        )
+
+
+def _visibility(metric: str) -> dict:
+    return {"cloudwatch_metrics_enabled": True, "metric_name": statement_id(metric), "sampled_requests_enabled": True}
+
+
+def _managed_group(group: str) -> dict:
+    statement: dict = {"name": group, "vendor_name": "AWS"}
+    counted = COUNT_ONLY.get(group, ())
+    if counted:
+        statement["rule_action_override"] = [{"name": rule, "action_to_use": {"count": {}}} for rule in counted]
+    return statement
+
+
+def _rules(props: WebAclProps, acl_name: str) -> list[Wafv2WebAclRule]:
+    def managed(priority: int, group: str) -> Wafv2WebAclRule:
+        return Wafv2WebAclRule(
+            name=group,
+            priority=priority,
+            override_action={"none": {}},  # the group's own actions (block) apply
+            statement={"managed_rule_group_statement": _managed_group(group)},
+            visibility_config=_visibility(f"{acl_name}-{group}"),
+        )
+
+    rate = Wafv2WebAclRule(
+        name="RateLimitPerClient",
+        priority=2,
+        action={"block": {}},
+        statement={
+            "rate_based_statement": {"limit": props.requests_per_5_minutes, "aggregate_key_type": "IP"},
+        },
+        visibility_config=_visibility(f"{acl_name}-rate-limit"),
+    )
+    groups = [managed(priority, group) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=3)]
+    return [managed(0, IP_REPUTATION), managed(1, ANONYMOUS_IP), rate, *groups]
