@@ -149,8 +149,8 @@ class FargateTask(Construct):
                 resources=[secret_arn],
             )
         )
-        if key.arn not in self._keys_read:
-            self._keys_read.append(key.arn)
+        if key.node.path not in self._keys_read:  # one statement per key (ARNs are tokens: compare the construct)
+            self._keys_read.append(key.node.path)
             key.grant_use(self.task_role, ["kms:Decrypt"], "secretsmanager", f"SecretsKey{len(self._keys_read)}")
 
     def _role(self, kind: str, does: str) -> ServiceRole:

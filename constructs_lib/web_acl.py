@@ -8,8 +8,9 @@ CloudWatch metrics and sampled requests. Logs go to a CMK-encrypted log group wh
 with `aws-waf-logs-` (WAF accepts no other) and keeps the one retention setting.
 
 The scope is a prop: REGIONAL for the load balancer and API Gateway (`associate(arn)`), CLOUDFRONT
-for the distribution (created in us-east-1 with `region="us-east-1"`, attached by the
-distribution's `web_acl_id = acl.arn`).
+for the distribution (attached by the distribution's `web_acl_id = acl.arn`). WAF keeps CLOUDFRONT
+ACLs and their log groups in us-east-1, so that one is built in a stack whose provider is in
+us-east-1, with that region's logs key.
 
     acl = WebAcl(self, "waf", WebAclProps(naming, "alb", logs, scope="REGIONAL"))
     acl.associate("alb", load_balancer.arn)
@@ -51,7 +52,6 @@ class WebAclProps:
     purpose: str  # what the ACL protects, e.g. "alb", "api", "cdn": names the ACL and its log group
     logs: LogSettings
     scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
-    region: str | None = None  # None: the stack's region; "us-east-1" for CLOUDFRONT
     requests_per_5_minutes: int = 2000  # per client address; beyond it requests are blocked
 
     def __post_init__(self) -> None:
@@ -72,7 +72,6 @@ class WebAcl(Construct):
             name=name,
             description=f"{props.scope.lower()} protection of {props.purpose}: managed rules and a rate limit",
             scope=props.scope,
-            region=props.region,
             default_action={"allow": {}},
             visibility_config=_visibility(name),
             rule=_rules(props, name),
@@ -83,7 +82,6 @@ class WebAcl(Construct):
             "logging",
             resource_arn=self._acl.arn,
             log_destination_configs=[self.log_group.arn],
-            region=props.region,
             # request headers that carry credentials never reach the logs
             redacted_fields=[
                 Wafv2WebAclLoggingConfigurationRedactedFields(single_header={"name": header})
@@ -99,9 +97,7 @@ class WebAcl(Construct):
         """Protect a regional resource (a load balancer, an API Gateway stage) with this ACL."""
         if self._props.scope != "REGIONAL":
             raise ValueError(f"web ACL {self._props.purpose}: a CLOUDFRONT ACL is attached by the distribution")
-        Wafv2WebAclAssociation(
-            self, f"protects-{label}", resource_arn=resource_arn, web_acl_arn=self.arn, region=self._props.region
-        )
+        Wafv2WebAclAssociation(self, f"protects-{label}", resource_arn=resource_arn, web_acl_arn=self.arn)
 
 
 def _visibility(metric: str) -> dict:

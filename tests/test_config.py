@@ -31,6 +31,7 @@ def _set(data: dict, dotted: str, value) -> dict:
 
 
 _DELETE = object()
+_CERT = "arn:aws:acm:{region}:210987654321:certificate/0b1d2f3a-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
 
 # (case, environment asked for, dotted field, bad value, words the one-line message must contain)
 BAD_INPUTS = [
@@ -107,6 +108,117 @@ BAD_INPUTS = [
     ("bad domain", "dev", "dns.domain", "Not A Domain", ["dns.domain", "Not A Domain", "domain"]),
 ]
 
+# Runtime settings (issue 11): the image (APP-2) and the load balancers' certificates (APP-6, EDGE-5).
+APP_2 = [pytest.mark.req("APP-2")]
+CERTIFICATES = [pytest.mark.req("APP-6"), pytest.mark.req("EDGE-5")]
+RUNTIME_BAD_INPUTS = [
+    pytest.param(
+        "image tag latest",
+        "dev",
+        "service.image.tag",
+        "latest",
+        ["service.image.tag", "'latest'", "explicit version"],
+        marks=APP_2,
+        id="image tag latest",
+    ),
+    pytest.param(
+        "malformed image tag",
+        "dev",
+        "service.image.tag",
+        "-rc1",
+        ["service.image.tag", "'-rc1'", "image tag"],
+        marks=APP_2,
+        id="malformed image tag",
+    ),
+    pytest.param(
+        "registry with a scheme",
+        "dev",
+        "service.image.registry",
+        "https://ghcr.io",
+        ["service.image.registry", "https://ghcr.io", "without scheme"],
+        marks=APP_2,
+        id="registry with a scheme",
+    ),
+    pytest.param(
+        "deployed image outside the project",
+        "dev",
+        "service",
+        {"deploy": True, "image": {"registry": "ghcr.io", "name": "someone/payments", "tag": "1.0.0"}},
+        ["service.image.registry", "'ghcr.io'", "outside the project", "210987654321.dkr.ecr.<us-east-1 or us-west-2>"],
+        marks=APP_2,
+        id="deployed image outside the project",
+    ),
+    pytest.param(
+        "deployed image from another account",
+        "dev",
+        "service",
+        {
+            "deploy": True,
+            "image": {"registry": "999999999999.dkr.ecr.us-east-1.amazonaws.com", "name": "x", "tag": "1.0.0"},
+        },
+        ["service.image.registry", "999999999999", "outside the project"],
+        marks=APP_2,
+        id="deployed image from another account",
+    ),
+    pytest.param(
+        "deployed image from another repository",
+        "dev",
+        "service",
+        {
+            "deploy": True,
+            "image": {"registry": "210987654321.dkr.ecr.us-west-2.amazonaws.com", "name": "nginx", "tag": "1.27"},
+        },
+        ["service.image.name", "'nginx'", "meridian-payment-service-dev"],
+        marks=APP_2,
+        id="deployed image from another repository",
+    ),
+    pytest.param(
+        "task memory Fargate does not offer",
+        "dev",
+        "service.memory_mib",
+        1024,
+        ["service", "memory_mib 1024 does not fit cpu_units 1024", "2048 to 8192"],
+        marks=APP_2,
+        id="task memory Fargate does not offer",
+    ),
+    pytest.param(
+        "malformed certificate ARN",
+        "dev",
+        "dns",
+        {"domain": "pay.example.org", "certificate_arns": {"us-east-1": "arn:aws:acm:us-east-1:1:cert/placeholder"}},
+        ["dns.certificate_arns", "placeholder", "not an ACM certificate ARN"],
+        marks=CERTIFICATES,
+        id="malformed certificate ARN",
+    ),
+    pytest.param(
+        "certificate of another region",
+        "dev",
+        "dns",
+        {"domain": "pay.example.org", "certificate_arns": {"us-west-2": _CERT.format(region="us-east-1")}},
+        ["dns.certificate_arns", "us-west-2", "is a certificate of us-east-1"],
+        marks=CERTIFICATES,
+        id="certificate of another region",
+    ),
+    pytest.param(
+        "certificate ARN beside a hosted zone",
+        "dev",
+        "dns.certificate_arns",
+        {"us-east-1": _CERT.format(region="us-east-1")},
+        ["dns", "certificate_arns is set together with hosted_zone_id", "one of them"],
+        marks=CERTIFICATES,
+        id="certificate ARN beside a hosted zone",
+    ),
+    pytest.param(
+        "neither hosted zone nor certificates",
+        "dev",
+        "dns",
+        {"domain": "pay.example.org"},
+        ["dns: without hosted_zone_id", "missing: us-east-1, us-west-2"],
+        marks=CERTIFICATES,
+        id="neither hosted zone nor certificates",
+    ),
+]
+
 
 def _write_config(directory: Path, field: str | None, value) -> None:
     data = _dev_data() if field is None else _set(_dev_data(), field, value)
@@ -114,7 +226,9 @@ def _write_config(directory: Path, field: str | None, value) -> None:
 
 
 @pytest.mark.req("DC-11")
-@pytest.mark.parametrize("case,environment,field,value,words", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+@pytest.mark.parametrize(
+    "case,environment,field,value,words", [pytest.param(*c, id=c[0]) for c in BAD_INPUTS] + RUNTIME_BAD_INPUTS
+)
 def test_bad_configuration_stops_synth_with_one_clear_line_and_writes_nothing(
     tmp_path, case, environment, field, value, words
 ):
@@ -181,3 +295,42 @@ def test_environment_selection_order(monkeypatch):
         select_environment([], {"MERIDIAN_ENV": "staging", "CDKTF_CONTEXT_JSON": '{"environment": "prod"}'}) == "prod"
     )
     assert select_environment(["staging"], {"CDKTF_CONTEXT_JSON": '{"environment": "prod"}'}) == "staging"
+
+
+@pytest.mark.req("APP-2")
+def test_a_deployed_image_from_the_projects_own_repository_is_accepted(tmp_path):
+    # GIVEN dev with the deploy switch on and its image in the project's repository of either region
+    for region in ("us-east-1", "us-west-2"):
+        data = _set(_dev_data(), "service.deploy", True)
+        data["service"]["image"]["registry"] = f"210987654321.dkr.ecr.{region}.amazonaws.com"
+        (tmp_path / "dev.yaml").write_text(yaml.safe_dump(data))
+        # WHEN it is loaded, THEN it is valid
+        service = load("dev", tmp_path).service
+        assert service.deploy and service.image.tag == "1.0.0"
+
+
+@pytest.mark.req("APP-2")
+def test_the_shipped_environments_keep_the_service_off_until_an_image_exists():
+    for environment in ("dev", "staging", "prod"):
+        config = load(environment)
+        assert config.service.deploy is False
+        assert (
+            config.service.image.name == config.payment_service_repository == f"meridian-payment-service-{environment}"
+        )
+
+
+@pytest.mark.req("APP-6")
+@pytest.mark.req("EDGE-5")
+def test_a_users_config_without_a_hosted_zone_brings_one_issued_certificate_per_region(tmp_path):
+    # GIVEN a user's own config without a hosted zone and with an issued certificate in each region
+    data = _dev_data()
+    data["dns"] = {
+        "domain": "pay.example.org",
+        "certificate_arns": {region: _CERT.format(region=region) for region in ("us-east-1", "us-west-2")},
+    }
+    (tmp_path / "dev.yaml").write_text(yaml.safe_dump(data))
+    # WHEN it is loaded, THEN it is valid; the shipped environments validate by DNS instead
+    assert load("dev", tmp_path).dns.certificate_arns["us-west-2"].startswith("arn:aws:acm:us-west-2:")
+    for environment in ("dev", "staging", "prod"):
+        dns = load(environment).dns
+        assert dns.hosted_zone_id and not dns.certificate_arns
