@@ -17,9 +17,10 @@ timeout and five failures before a target counts as unhealthy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.lb import Lb
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
@@ -67,6 +68,8 @@ class PublicLoadBalancerProps:
     blue_green_value: str = "green"
     idle_timeout_seconds: int = 60  # below the service's keep-alive, so the ALB closes idle connections first
     deregistration_delay_seconds: int = 30  # the container's stop timeout: in-flight requests finish
+    # ELB checks at creation that it may write the access logs: pass the log bucket's policy here.
+    depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if len(self.subnet_ids) < 2:
@@ -101,6 +104,7 @@ class PublicLoadBalancer(Construct):
             enable_deletion_protection=props.deletion_protection,
             idle_timeout=props.idle_timeout_seconds,
             access_logs={"bucket": props.access_logs.name, "prefix": props.access_logs.prefix, "enabled": True},
+            depends_on=list(props.depends_on) or None,
         )
         self.blue = self._target_group("blue", props)
         self.green = self._target_group("green", props)

@@ -25,7 +25,9 @@ def test_alb_is_internet_facing_drops_invalid_headers_and_logs_access(runtime):
     assert alb["subnets"] == [f"${{aws_subnet.public{az}.id}}" for az in (1, 2, 3)]
     assert alb["security_groups"] == ["${aws_security_group.alb-tier.id}"]
     assert alb["drop_invalid_header_fields"] is True
-    assert alb["access_logs"] == {"bucket": "meridian-alb-logs-test", "prefix": "alb", "enabled": True}
+    assert alb["access_logs"] == {"bucket": "${aws_s3_bucket.alb-logs.bucket}", "prefix": "alb", "enabled": True}
+    # created only once ELB may write its logs: it checks the bucket policy when the ALB is created
+    assert alb["depends_on"] == ["aws_s3_bucket_policy.alb-logs-policy"]
 
 
 @pytest.mark.req("APP-6")

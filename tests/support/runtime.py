@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_aws.efs_access_point import EfsAccessPoint
 from cdktf_cdktf_provider_aws.efs_file_system import EfsFileSystem
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
@@ -124,6 +126,8 @@ def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = Tru
             efs=EfsMount(file_system.id, file_system.arn, access_point.id, access_point.arn, "/mnt/documents"),
         ),
     )
+    alb_logs = S3Bucket(stack, "alb-logs", bucket="meridian-alb-logs-test")
+    alb_logs_policy = S3BucketPolicy(stack, "alb-logs-policy", bucket=alb_logs.id, policy="{}")
     certificate = DnsValidatedCertificate(
         stack, "certificate", DnsValidatedCertificateProps(DOMAIN, HOSTED_ZONE, (ALTERNATIVE,))
     )
@@ -136,10 +140,11 @@ def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = Tru
             subnet_ids=public,
             security_group=alb_tier,
             certificate=certificate,
-            access_logs=AccessLogs("meridian-alb-logs-test"),
+            access_logs=AccessLogs(alb_logs.bucket),
             target_port=PORT,
             health_check_path=HEALTH_PATH,
             deletion_protection=deletion_protection,
+            depends_on=[alb_logs_policy],
         ),
     )
     waf = WebAcl(stack, "waf", WebAclProps(TEST_NAMING, "alb", logs))
