@@ -3,15 +3,15 @@
 `DnsValidatedCertificate` requests the certificate, writes ACM's validation records into the zone
 and waits for issuance (`aws_acm_certificate_validation`), so whatever uses `.arn` starts only
 with an issued certificate: there is never a placeholder ARN. The load balancer of each region
-uses one in its own region; the CloudFront distribution needs one in us-east-1, which the edge
-stack gets with `region="us-east-1"` (provider 6.x's per-resource region, the same as an aliased
-provider for these resources).
+uses one in its own region; the CloudFront distribution needs one in CloudFront's home region,
+which the edge stack gets with the `region` prop (provider 6.x's per-resource region, the same as
+an aliased provider for these resources).
 
 `ImportedCertificate` is the other way, only for a user's own configuration without a hosted
 zone: an issued certificate's ARN, validated by config (config/model.py refuses a malformed one).
 
     certificate = DnsValidatedCertificate(self, "cert", DnsValidatedCertificateProps(
-        domain_name="us-east-1.api.pay.example.org", alternative_names=("api.pay.example.org",),
+        domain_name=f"{region}.api.pay.example.org", alternative_names=("api.pay.example.org",),
         hosted_zone_id=config.dns.hosted_zone_id))
     LoadBalancer(..., certificate=certificate)
 """
@@ -48,7 +48,7 @@ class DnsValidatedCertificateProps:
     domain_name: str
     hosted_zone_id: str  # the public zone that answers for every name below
     alternative_names: Sequence[str] = ()
-    region: str | None = None  # None: the stack's region; "us-east-1" for CloudFront
+    region: str | None = None  # None: the stack's region; CloudFront's home region for a distribution
     validation_ttl_seconds: int = 300
 
     def __post_init__(self) -> None:

@@ -9,8 +9,8 @@ with `aws-waf-logs-` (WAF accepts no other) and keeps the one retention setting.
 
 The scope is a prop: REGIONAL for the load balancer and API Gateway (`associate(arn)`), CLOUDFRONT
 for the distribution (attached by the distribution's `web_acl_id = acl.arn`). WAF keeps CLOUDFRONT
-ACLs and their log groups in us-east-1, so that one is built in a stack whose provider is in
-us-east-1, with that region's logs key.
+ACLs and their log groups in CloudFront's home region, so that one is built in a stack whose
+provider is in that region, with that region's logs key.
 
     acl = WebAcl(self, "waf", WebAclProps(naming, "alb", logs, scope="REGIONAL"))
     acl.associate("alb", load_balancer.arn)
