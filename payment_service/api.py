@@ -1,4 +1,8 @@
-"""The payment endpoints."""
+"""The payment endpoints. Every one of them needs a caller: a bearer token from a platform user pool.
+
+Merchants create, read and list their own payments; customers read the payments made for them.
+Another caller's payment is answered like one that does not exist (404).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
+from .cardnumbers import contains_card_number
 from .errors import ApiError
+from .identity import Authenticator, Caller
 from .models import (
     DEFAULT_PAGE_SIZE,
     IDEMPOTENCY_KEY_PATTERN,
@@ -20,46 +26,55 @@ from .models import (
 from .payments import PaymentService
 
 router = APIRouter(tags=["payments"])
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "bad header, JSON or cursor"},
-    422: {"description": "invalid field"},
-    503: {"description": "database unavailable"},
-}
+_ERRORS = {400: {"description": "bad header, JSON or cursor"}, 401: {"description": "no valid bearer token"},
+           403: {"description": "not allowed for this caller"}, 422: {"description": "invalid field"},
+           503: {"description": "database or identity provider unavailable or busy"}}
 
 
-def payment_service(request: Request) -> PaymentService:
+async def payment_service(request: Request) -> PaymentService:
     return request.app.state.payments
 
 
-def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str:
+async def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    """Resolved first, so an anonymous request learns nothing else about the endpoint."""
+    authenticator: Authenticator = request.app.state.authenticator
+    return await authenticator.caller(authorization)
+
+
+async def merchant(who: Annotated[Caller, Depends(caller)]) -> Caller:
+    if not who.is_merchant:
+        raise ApiError(403, "forbidden", "customer tokens may only read payments made for them")
+    return who
+
+
+async def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str:
     """Checked before the body, so a client learns about the missing key first."""
     if key is None:
         raise ApiError(400, "idempotency_key_required", "the Idempotency-Key header is required")
-    if not IDEMPOTENCY_KEY_PATTERN.match(key):
-        raise ApiError(
-            400,
-            "idempotency_key_invalid",
-            "the Idempotency-Key header must be 8 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'",
-        )
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise ApiError(400, "idempotency_key_invalid",
+                       "the Idempotency-Key header must be 8 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'")
+    if contains_card_number(key):  # keys are stored: a card number must not become one
+        raise ApiError(400, "idempotency_key_invalid", "the Idempotency-Key header must not contain a card number")
     return key
 
 
-@router.post(
-    "/payments",
-    status_code=201,
-    response_model=Payment,
-    responses={
-        200: {"description": "replay of an earlier request with the same key and body"},
-        409: {"description": "key reused with a different body"},
-        **_ERRORS,
-    },
-)
+def _own_merchant(who: Caller, merchant_reference: str) -> None:
+    if merchant_reference != who.reference:
+        raise ApiError(403, "merchant_mismatch", "the token's merchant may only act on its own merchant_reference")
+
+
+@router.post("/payments", status_code=201, response_model=Payment,
+             responses={200: {"description": "replay of an earlier request with the same key and body"},
+                        409: {"description": "key reused with a different body"}, **_ERRORS})
 async def create_payment(
+    who: Annotated[Caller, Depends(merchant)],
+    key: Annotated[str, Depends(idempotency_key)],
     body: PaymentRequest,
     response: Response,
-    key: Annotated[str, Depends(idempotency_key)],
     payments: Annotated[PaymentService, Depends(payment_service)],
 ) -> Payment:
+    _own_merchant(who, body.merchant_reference)
     result = await payments.create(key, body)
     if not result.created:
         response.status_code = 200
@@ -67,11 +82,13 @@ async def create_payment(
     return result.payment
 
 
-@router.get(
-    "/payments/{payment_id}", response_model=Payment, responses={404: {"description": "no such payment"}, **_ERRORS}
-)
-async def get_payment(payment_id: UUID, payments: Annotated[PaymentService, Depends(payment_service)]) -> Payment:
-    payment = await payments.get(payment_id)
+@router.get("/payments/{payment_id}", response_model=Payment, responses={404: {"description": "no such payment"}, **_ERRORS})
+async def get_payment(
+    who: Annotated[Caller, Depends(caller)],
+    payment_id: UUID,
+    payments: Annotated[PaymentService, Depends(payment_service)],
+) -> Payment:
+    payment = await payments.get(who, payment_id)
     if payment is None:
         raise ApiError(404, "payment_not_found", f"no payment with id {payment_id}")
     return payment
@@ -79,9 +96,11 @@ async def get_payment(payment_id: UUID, payments: Annotated[PaymentService, Depe
 
 @router.get("/payments", response_model=PaymentPage, responses=_ERRORS)
 async def list_payments(
-    merchant: Annotated[Reference, Query(description="merchant_reference whose payments to list")],
+    who: Annotated[Caller, Depends(merchant)],
+    merchant_reference: Annotated[Reference, Query(alias="merchant", description="the calling merchant's reference")],
     payments: Annotated[PaymentService, Depends(payment_service)],
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> PaymentPage:
-    return await payments.list_for_merchant(merchant, limit, cursor)
+    _own_merchant(who, merchant_reference)
+    return await payments.list_for_merchant(merchant_reference, limit, cursor)

@@ -11,10 +11,12 @@ from fastapi import FastAPI
 
 from . import __version__, api, health, logs
 from .cache import Cache
-from .config import Settings
+from .config import ConfigError, Settings
 from .credentials import DatabaseCredentials, SecretReader, default_secret_reader
 from .database import Database
 from .errors import install_error_handlers
+from .identity import Authenticator
+from .payment_cache import PaymentCache
 from .payments import PaymentService
 
 
@@ -22,6 +24,9 @@ def create_app(settings: Settings | None = None, *, secret_reader: SecretReader 
     """settings default to the environment; secret_reader defaults to Secrets Manager when a
     secret ARN is configured (tests hand in a client for a local emulator)."""
     settings = settings or Settings.from_env()
+    if settings.auth is None:
+        raise ConfigError("the API serves no anonymous callers: set AUTH_MERCHANT_ISSUER, AUTH_MERCHANT_AUDIENCE, "
+                          "AUTH_CUSTOMER_ISSUER and AUTH_CUSTOMER_AUDIENCE (the two user pools)")
     logs.configure(settings.log_level)
     reader = default_secret_reader(settings, secret_reader)
     database = Database(settings.database, DatabaseCredentials(settings.database, reader))
@@ -36,7 +41,8 @@ def create_app(settings: Settings | None = None, *, secret_reader: SecretReader 
     app = FastAPI(title="Meridian payment service", version=__version__, lifespan=lifespan)
     app.state.database, app.state.cache = database, cache
     app.state.readiness = health.ReadinessGate(settings.startup_delay_seconds)
-    app.state.payments = PaymentService(database, cache)
+    app.state.authenticator = Authenticator(settings.auth)
+    app.state.payments = PaymentService(database, PaymentCache(cache))
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api.router)

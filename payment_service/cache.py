@@ -1,28 +1,29 @@
-"""Redis as a best-effort cache: the idempotency fast path and GET /payments/{id}.
+"""Redis as a best-effort cache of strings; what the strings mean is payment_cache's business.
 
-PostgreSQL stays the source of truth. Every Redis failure turns into a cache miss, and after a
-failure Redis is skipped for a short cool-down so that an unreachable cache costs one timeout,
-not one per request.
+PostgreSQL stays the source of truth. Every failure of the cache, of whatever kind (unreachable,
+timed out, refused credentials, an AUTH secret without a token, a bug in an entry), turns into a
+miss, and after a failure Redis is skipped for a short cool-down so that an unreachable cache costs
+one timeout, not one per request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import Awaitable
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from .config import RedisSettings
+from .config import ConfigError, RedisSettings
 from .credentials import SecretReader, redis_token_from_secret
 
 log = logging.getLogger(__name__)
 COOL_DOWN_SECONDS = 1.0
+T = TypeVar("T")
 
 
 def redis_client(settings: RedisSettings, auth_token: str | None) -> redis.Redis:
@@ -39,11 +40,7 @@ def redis_client(settings: RedisSettings, auth_token: str | None) -> redis.Redis
 
 
 class RedisUnavailable(RuntimeError):
-    """Redis did not answer; only /health reports this, the payment paths fall back to PostgreSQL."""
-
-
-# What a cache call may raise; each one means "answer from PostgreSQL instead".
-CACHE_ERRORS = (redis.RedisError, OSError, RedisUnavailable)
+    """Redis did not answer or cannot be used; only /health reports this, payments use PostgreSQL."""
 
 
 class Cache:
@@ -54,45 +51,45 @@ class Cache:
         self._client_lock = asyncio.Lock()
         self._skip_until = 0.0
 
-    async def get_json(self, key: str) -> dict[str, Any] | None:
-        raw = await self._call("GET", lambda client: client.get(key))
-        return json.loads(raw) if raw else None
+    async def get(self, key: str) -> str | None:
+        return await self._call("GET", lambda client: client.get(key))
 
-    async def set_json(self, entries: dict[str, dict[str, Any]]) -> None:
+    async def set_many(self, entries: dict[str, str]) -> None:
         """Stores each key's value with the cache TTL, in one round trip."""
-
-        async def pipelined(client: redis.Redis):
+        async def pipelined(client: redis.Redis) -> list[Any]:
             async with client.pipeline(transaction=False) as pipeline:
                 for key, value in entries.items():
-                    pipeline.set(key, json.dumps(value), ex=self._settings.cache_ttl_seconds)
+                    pipeline.set(key, value, ex=self._settings.cache_ttl_seconds)
                 return await pipeline.execute()
 
         await self._call("SET", pipelined)
+
+    async def delete(self, key: str) -> None:
+        await self._call("DEL", lambda client: client.delete(key))
 
     async def ping(self) -> None:
         """Asks Redis directly, ignoring the cool-down: /health must tell the truth."""
         try:
             client = await self._get_client()
-            # redis-py types its commands for the sync and async clients at once (Awaitable | bool)
-            await cast(Awaitable[bool], client.ping())
-        except CACHE_ERRORS as error:
+            await client.ping()
+        except Exception as error:  # any failure means the same to /health: Redis is not usable
             raise RedisUnavailable(type(error).__name__) from error
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.aclose()
 
-    async def _call(self, command: str, operation):
+    async def _call(self, command: str, operation: Callable[[redis.Redis], Awaitable[T]]) -> T | None:
         if time.monotonic() < self._skip_until:
             return None
         try:
             return await operation(await self._get_client())
-        except CACHE_ERRORS as error:
+        except Exception as error:  # the cache never fails a payment: every error is a miss
             self._skip_until = time.monotonic() + COOL_DOWN_SECONDS
-            log.warning(
-                "redis unavailable; serving from PostgreSQL",
-                extra={"command": command, "error_type": type(error).__name__},
-            )
+            details = {"command": command, "error_type": type(error).__name__}
+            if isinstance(error, (ConfigError, RedisUnavailable)):
+                details["reason"] = str(error)  # our own sentences, written to name no secret
+            log.warning("redis unavailable; serving from PostgreSQL", extra=details)
             return None
 
     async def _get_client(self) -> redis.Redis:
@@ -106,6 +103,8 @@ class Cache:
     async def _auth_token(self) -> str | None:
         if self._settings.auth_token or not self._settings.auth_secret_arn:
             return self._settings.auth_token
+        if self._reader is None:
+            raise RedisUnavailable("REDIS_AUTH_SECRET_ARN is set but no Secrets Manager reader was configured")
         try:
             if self._reader is None:
                 raise RuntimeError("REDIS_AUTH_SECRET_ARN is set but no Secrets Manager reader was configured")

@@ -9,11 +9,13 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import overload
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 SSL_MODES = ("auto", "disable", "require", "verify-full")
+# The AWS RDS global CA bundle, shipped in the image (certs/README.md says where it comes from).
+RDS_CA_BUNDLE = Path(__file__).resolve().parent / "certs" / "rds-global-bundle.pem"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # ECS sets 30 s; anything past five minutes would outlive every health-check grace period.
 MAX_STARTUP_DELAY_SECONDS = 300.0
@@ -44,6 +46,12 @@ class DbCredentials:
         return f"DbCredentials(user={self.user!r}, host={self.host!r}, port={self.port}, database={self.database!r})"
 
 
+def redacted_url(url: str) -> str:
+    """The URL without its user, password and query: what a log line or an error may show."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
 def parse_database_url(url: str) -> DbCredentials:
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres") or not parts.hostname or not parts.username:
@@ -67,13 +75,13 @@ class DatabaseSettings:
     uses DATABASE_URL. host/port/name, when set, override what the secret says.
     """
 
-    url: str | None
+    url: str | None = field(repr=False)  # holds the password of a local run
     secret_arn: str | None
     host: str | None
     port: int | None
     name: str | None
     sslmode: str
-    ssl_root_cert: str | None
+    ssl_root_cert: str
     pool_min: int
     pool_max: int
     connect_timeout: float
@@ -93,13 +101,35 @@ class RedisSettings:
         return urlsplit(self.url).scheme == "rediss"
 
     def __repr__(self) -> str:
-        return f"RedisSettings(url={self.url!r}, tls={self.tls}, auth={'set' if self.auth_token else 'unset'})"
+        return (f"RedisSettings(url={redacted_url(self.url)!r}, tls={self.tls}, "
+                f"auth={'set' if self.auth_token else 'unset'})")
+
+
+@dataclass(frozen=True)
+class PopulationSettings:
+    """One identity provider's users (a Cognito user pool): who signs their tokens and for whom.
+
+    issuer is the token's `iss`; audience the app client IDs one of which `aud` must name;
+    jwks_url where the signing keys are published; id_claim the claim that names the caller.
+    """
+
+    issuer: str
+    audiences: tuple[str, ...]
+    jwks_url: str
+    id_claim: str
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    merchants: PopulationSettings
+    customers: PopulationSettings
 
 
 @dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     redis: RedisSettings
+    auth: AuthSettings | None  # None: not configured (migrate needs none; the API refuses to start)
     aws_region: str | None
     startup_delay_seconds: float
     log_level: str
@@ -116,7 +146,7 @@ class Settings:
                 port=reader.integer("DB_PORT", None, 1, 65535),
                 name=reader.text("DB_NAME"),
                 sslmode=reader.choice("DB_SSLMODE", "auto", SSL_MODES),
-                ssl_root_cert=reader.text("DB_SSL_ROOT_CERT"),
+                ssl_root_cert=reader.text("DB_SSL_ROOT_CERT") or str(RDS_CA_BUNDLE),
                 pool_min=reader.integer("DB_POOL_MIN", 1, 0, 100),
                 pool_max=reader.integer("DB_POOL_MAX", 10, 1, 100),
                 connect_timeout=reader.number("DB_CONNECT_TIMEOUT_SECONDS", 3.0, 0.1, 60),
@@ -129,6 +159,7 @@ class Settings:
                 timeout=reader.number("REDIS_TIMEOUT_SECONDS", 0.5, 0.05, 10),
                 cache_ttl_seconds=reader.integer("REDIS_CACHE_TTL_SECONDS", 86400, 1, 30 * 86400),
             ),
+            auth=_auth_settings(reader),
             aws_region=reader.text("AWS_REGION") or reader.text("AWS_DEFAULT_REGION"),
             startup_delay_seconds=reader.number("STARTUP_DELAY_SECONDS", 0.0, 0.0, MAX_STARTUP_DELAY_SECONDS),
             log_level=reader.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
@@ -145,33 +176,71 @@ class Settings:
             check_db_tls(db.host or local.host, db.sslmode)
         if db.pool_min > db.pool_max:
             raise ConfigError(f"DB_POOL_MIN={db.pool_min} must not exceed DB_POOL_MAX={db.pool_max}")
-        if db.sslmode == "verify-full" and not db.ssl_root_cert:
-            raise ConfigError("DB_SSLMODE=verify-full needs DB_SSL_ROOT_CERT, the CA bundle path")
-        redis_url = urlsplit(self.redis.url)
-        if redis_url.scheme not in ("redis", "rediss") or not redis_url.hostname:
-            raise ConfigError(f"REDIS_URL={self.redis.url!r} must be redis://host:port/db or rediss://host:port/db")
-        if redis_url.password:
-            raise ConfigError("REDIS_URL must not hold a password; set REDIS_AUTH_TOKEN or REDIS_AUTH_SECRET_ARN")
-        if redis_url.scheme == "redis" and not is_loopback(redis_url.hostname):
-            raise ConfigError(
-                f"REDIS_URL uses plain redis:// to {redis_url.hostname}; only loopback may skip TLS, use rediss://"
-            )
+        if not os.path.isfile(db.ssl_root_cert):
+            raise ConfigError(f"DB_SSL_ROOT_CERT={db.ssl_root_cert!r} is not a readable file; allowed: a PEM CA bundle")
+        _check_redis_url(self.redis.url)
+
+
+def _check_redis_url(url: str) -> None:
+    """Errors name what is wrong, never the URL itself: it may carry a password."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError(f"REDIS_URL has scheme {parts.scheme!r}; allowed: redis://host:port/db or rediss://host:port/db")
+    if parts.password:
+        raise ConfigError("REDIS_URL must not hold a password; set REDIS_AUTH_TOKEN or REDIS_AUTH_SECRET_ARN")
+    if parts.query or parts.fragment:
+        # redis-py reads options such as password= or ssl_cert_reqs=none from the query string.
+        raise ConfigError("REDIS_URL must not carry query parameters; allowed: redis://host:port/db or rediss://host:port/db")
+    if parts.scheme == "redis" and not is_loopback(parts.hostname):
+        raise ConfigError(f"REDIS_URL uses plain redis:// to {parts.hostname}; only loopback may skip TLS, use rediss://")
 
 
 def check_db_tls(host: str, sslmode: str) -> None:
-    """Refuses clear-text PostgreSQL to anything but loopback (the platform sets rds.force_ssl)."""
-    if sslmode == "disable" and not is_loopback(host):
-        raise ConfigError(f"DB_SSLMODE=disable is allowed only for loopback hosts, not {host}")
+    """Only loopback may skip verifying the server (the platform sets rds.force_ssl and ships the RDS CA)."""
+    if sslmode in ("disable", "require") and not is_loopback(host):
+        raise ConfigError(
+            f"DB_SSLMODE={sslmode} does not verify the server and is allowed only for loopback hosts, not {host}; "
+            "allowed: auto or verify-full"
+        )
 
 
 def effective_sslmode(host: str, settings: DatabaseSettings) -> str:
-    """auto means: clear text on loopback, verified TLS when a CA bundle is given, encrypted TLS otherwise."""
+    """auto means clear text on loopback and verified TLS (verify-full) to anything else."""
     check_db_tls(host, settings.sslmode)
     if settings.sslmode != "auto":
         return settings.sslmode
-    if is_loopback(host):
-        return "disable"
-    return "verify-full" if settings.ssl_root_cert else "require"
+    return "disable" if is_loopback(host) else "verify-full"
+
+
+_POPULATIONS = (("MERCHANT", "custom:merchant_id"), ("CUSTOMER", "sub"))
+
+
+def _auth_settings(reader: _EnvReader) -> AuthSettings | None:
+    names = [f"AUTH_{population}_{part}" for population, _ in _POPULATIONS for part in ("ISSUER", "AUDIENCE")]
+    present = [name for name in names if reader.text(name)]
+    if not present:
+        return None
+    missing = [name for name in names if name not in present]
+    if missing:
+        raise ConfigError(f"caller identity is half configured: set {', '.join(missing)} too")
+    merchants, customers = (_population(reader, population, claim) for population, claim in _POPULATIONS)
+    if merchants.issuer == customers.issuer:
+        raise ConfigError("AUTH_MERCHANT_ISSUER and AUTH_CUSTOMER_ISSUER are equal; allowed: two different user pools")
+    return AuthSettings(merchants=merchants, customers=customers)
+
+
+def _population(reader: _EnvReader, population: str, default_claim: str) -> PopulationSettings:
+    issuer = (reader.text(f"AUTH_{population}_ISSUER") or "").rstrip("/")
+    jwks_url = reader.text(f"AUTH_{population}_JWKS_URL") or f"{issuer}/.well-known/jwks.json"
+    for name, url in ((f"AUTH_{population}_ISSUER", issuer), (f"AUTH_{population}_JWKS_URL", jwks_url)):
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+            raise ConfigError(f"{name} must be an https:// URL without credentials")
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
+            raise ConfigError(f"{name} uses plain http:// to {parts.hostname}; only loopback may skip TLS, use https://")
+    audiences = tuple(part.strip() for part in (reader.text(f"AUTH_{population}_AUDIENCE") or "").split(",") if part.strip())
+    return PopulationSettings(issuer=issuer, audiences=audiences, jwks_url=jwks_url,
+                              id_claim=reader.text(f"AUTH_{population}_ID_CLAIM") or default_claim)
 
 
 class _EnvReader:

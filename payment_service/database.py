@@ -4,6 +4,12 @@ The pool is built on first use, so the service starts (and reports 503) while th
 down. A rejected password means the secret rotated: the credentials are read again and the pool
 is rebuilt. Operations handed to `run` must be idempotent, because a lost connection or a rotated
 password retries them once on a fresh connection.
+
+What a request hears, by cause (both are 503 with Retry-After; the client retries with the same key):
+- DatabaseUnavailable: unreachable, credentials refused or unreadable, a writer turned read-only
+  by a failover, or a configuration the connection cannot be made with.
+- DatabaseBusy: every pooled connection is in use, or the server gave up on the statement
+  (serialization failure, deadlock, statement or lock timeout); nothing was committed.
 """
 
 from __future__ import annotations
@@ -11,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import asyncpg
 
-from .config import DatabaseSettings, DbCredentials, effective_sslmode
+from .config import ConfigError, DatabaseSettings, DbCredentials, effective_sslmode
 from .credentials import CredentialsUnavailable, DatabaseCredentials
 
 log = logging.getLogger(__name__)
@@ -38,10 +45,18 @@ CONNECTION_ERRORS = (
     # No credentials to connect with is, for a request, the same as no database.
     CredentialsUnavailable,
 )
+# The server ended the statement and rolled the transaction back; the same request may succeed
+# a moment later: SQLSTATE class 40 (serialization failure, deadlock), 57014 (statement timeout
+# or cancel), 55P03 (lock timeout).
+BUSY_ERRORS = (asyncpg.TransactionRollbackError, asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError)
 
 
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached or refused our credentials; the request gets a 503."""
+
+
+class DatabaseBusy(RuntimeError):
+    """No connection was free in time, or the server gave up on the statement: a 503, retry soon."""
 
 
 def ssl_for(credentials: DbCredentials, settings: DatabaseSettings) -> ssl.SSLContext | bool:
@@ -49,8 +64,10 @@ def ssl_for(credentials: DbCredentials, settings: DatabaseSettings) -> ssl.SSLCo
     if mode == "disable":
         return False
     if mode == "verify-full":
-        return ssl.create_default_context(cafile=settings.ssl_root_cert)
-    # require: encrypted, server certificate not checked (libpq's sslmode=require).
+        context = ssl.create_default_context(cafile=settings.ssl_root_cert)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        return context
+    # require (loopback only, see check_db_tls): encrypted, server certificate not checked.
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -65,6 +82,9 @@ class Database:
         self._generation = 0
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task] = set()
+        # One permit per connection the pool may open: waiting for a permit is waiting for a free
+        # connection, which pool.acquire's own timeout cannot tell apart from a slow connect.
+        self._slots = asyncio.Semaphore(settings.pool_max)
 
     async def run(self, operation: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """Runs an idempotent operation on a pooled connection.
@@ -72,14 +92,26 @@ class Database:
         Each kind of failure is retried once: a lost connection (the pool reconnects), then a
         rejected password (the secret is read again, the pool rebuilt). A session killed by a
         failover and a rotated password often arrive together, so both can happen in one call.
+        Busy answers and read-only writers are not retried here: the client's retry is.
         """
         retried: set[str] = set()
         while True:
             generation = self._generation
             try:
                 pool, generation = await self._current_pool()
-                async with pool.acquire(timeout=self._settings.connect_timeout) as connection:
+                async with self._slot(), pool.acquire(timeout=self._settings.connect_timeout) as connection:
                     return await operation(connection)
+            except BUSY_ERRORS as error:
+                log.warning("database gave up on the statement", extra={"error_type": type(error).__name__})
+                raise DatabaseBusy(type(error).__name__) from error
+            except asyncpg.ReadOnlySQLTransactionError as error:
+                # The endpoint now points at a reader (failover): reconnect on the next acquire.
+                log.warning("database is read-only; reconnecting", extra={"error_type": type(error).__name__})
+                await self._expire_connections()
+                raise DatabaseUnavailable(type(error).__name__) from error
+            except ConfigError as error:
+                log.error("database configuration error", extra={"reason": str(error)})
+                raise DatabaseUnavailable("configuration") from error
             except AUTHENTICATION_ERRORS as error:
                 log.warning(
                     "database rejected the credentials; reloading the secret",
@@ -96,6 +128,26 @@ class Database:
 
     async def ping(self) -> None:
         await self.run(lambda connection: connection.fetchval("SELECT 1"))
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(self._settings.connect_timeout):
+                    await self._slots.acquire()
+            except TimeoutError:
+                log.warning("database pool exhausted", extra={"pool_max": self._settings.pool_max})
+                raise DatabaseBusy("pool exhausted") from None
+        else:
+            await self._slots.acquire()  # a free permit: returns without suspending
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    async def _expire_connections(self) -> None:
+        if self._pool is not None:
+            await self._pool.expire_connections()
 
     async def close(self) -> None:
         async with self._lock:

@@ -1,7 +1,7 @@
 """Every error leaves as {"error": code, "message": sentence[, "details": [...]]}.
 
 Validation details name the field and the rule, never the rejected value: a 422 must not echo
-back a card number someone pasted into the wrong field.
+back a card number someone pasted into the wrong field. Every 503 carries Retry-After.
 """
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .database import DatabaseUnavailable
+from .database import DatabaseBusy, DatabaseUnavailable
+from .identity import AuthenticationFailed, IdentityUnavailable
 from .pagination import InvalidCursor
 from .payments import IdempotencyConflict
 
 log = logging.getLogger(__name__)
-# How long a client should wait before retrying a request that met an unavailable database.
+# How long a client should wait before retrying a request that met an unavailable or busy dependency.
 RETRY_AFTER_SECONDS = "2"
+RETRY_WITH_SAME_KEY = "retry with the same Idempotency-Key: nothing was stored"
 
 
 class ApiError(Exception):
@@ -28,8 +30,10 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str, **extra) -> JSONResponse:
-    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                   **extra) -> JSONResponse:
+    if status == 503:
+        headers = {**(headers or {}), "Retry-After": RETRY_AFTER_SECONDS}
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
@@ -53,11 +57,24 @@ async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     return error_response(error.status_code, code, str(error.detail))
 
 
+async def _authentication_failed(request: Request, error: AuthenticationFailed) -> JSONResponse:
+    challenge = 'Bearer error="invalid_token"' if error.code == "token_invalid" else "Bearer"
+    return error_response(401, error.code, error.message, headers={"WWW-Authenticate": challenge})
+
+
+async def _identity_unavailable(request: Request, error: IdentityUnavailable) -> JSONResponse:
+    log.error("identity provider unavailable", extra={"error_type": str(error)})
+    return error_response(503, "identity_unavailable", "caller identity cannot be checked right now; retry shortly")
+
+
 async def _database_unavailable(request: Request, error: DatabaseUnavailable) -> JSONResponse:
     log.error("database unavailable", extra={"error_type": str(error)})
-    return error_response(
-        503, "database_unavailable", "the payment database is unavailable; retry with the same Idempotency-Key"
-    )
+    return error_response(503, "database_unavailable", f"the payment database is unavailable; {RETRY_WITH_SAME_KEY}")
+
+
+async def _database_busy(request: Request, error: DatabaseBusy) -> JSONResponse:
+    # Database.run logged the cause (pool exhausted, or the statement the server gave up on).
+    return error_response(503, "database_busy", f"the payment database is busy; {RETRY_WITH_SAME_KEY}")
 
 
 async def _idempotency_conflict(request: Request, error: IdempotencyConflict) -> JSONResponse:
@@ -71,10 +88,12 @@ async def _invalid_cursor(request: Request, error: InvalidCursor) -> JSONRespons
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    # The decorator form: Starlette types add_exception_handler for handlers of any Exception.
-    app.exception_handler(RequestValidationError)(_validation_failed)
-    app.exception_handler(ApiError)(_api_error)
-    app.exception_handler(HTTPException)(_http_error)
-    app.exception_handler(DatabaseUnavailable)(_database_unavailable)
-    app.exception_handler(IdempotencyConflict)(_idempotency_conflict)
-    app.exception_handler(InvalidCursor)(_invalid_cursor)
+    app.add_exception_handler(RequestValidationError, _validation_failed)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(AuthenticationFailed, _authentication_failed)
+    app.add_exception_handler(IdentityUnavailable, _identity_unavailable)
+    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
+    app.add_exception_handler(DatabaseBusy, _database_busy)
+    app.add_exception_handler(IdempotencyConflict, _idempotency_conflict)
+    app.add_exception_handler(InvalidCursor, _invalid_cursor)

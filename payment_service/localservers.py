@@ -1,11 +1,12 @@
-"""Throwaway PostgreSQL and Redis servers on loopback, for the tests and the benchmark.
+"""Throwaway PostgreSQL, Redis and identity-provider servers on loopback, for the tests and the benchmark.
 
-Each server lives in its own temporary directory on a free port and is gone after `stop()`.
-Never imported by the service itself: the image does not ship this module.
+Each server lives in its own temporary directory (or memory) on a free port and is gone after
+`stop()`. Never imported by the service itself: the image does not ship this module.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -13,8 +14,19 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import IPv4Address
 from pathlib import Path
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
 PG_BIN = Path(os.environ.get("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
 REDIS_SERVER = Path(os.environ.get("REDIS_SERVER_BIN", "/usr/bin/redis-server"))
@@ -51,24 +63,62 @@ def _sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+@dataclass(frozen=True)
+class TestCertificates:
+    """A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost (PEM files)."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+    @classmethod
+    def create(cls, directory: Path) -> "TestCertificates":
+        now = datetime.now(timezone.utc)
+        ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Meridian test CA")])
+        ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+              .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+              .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+              .sign(ca_key, hashes.SHA256()))
+        server = (x509.CertificateBuilder()
+                  .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LOOPBACK)]))
+                  .issuer_name(ca_name).public_key(server_key.public_key()).serial_number(x509.random_serial_number())
+                  .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+                  .add_extension(x509.SubjectAlternativeName(
+                      [x509.IPAddress(IPv4Address(LOOPBACK)), x509.DNSName("localhost")]), critical=False)
+                  .sign(ca_key, hashes.SHA256()))
+        certificates = cls(directory / "test-ca.pem", directory / "server.crt", directory / "server.key")
+        certificates.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        certificates.cert_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+        certificates.key_file.write_bytes(server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        certificates.key_file.chmod(0o600)  # PostgreSQL refuses a key others can read
+        return certificates
+
+
 @dataclass
 class LocalPostgres:
-    """A PostgreSQL 15 cluster with password (SCRAM) authentication on loopback TCP."""
+    """A PostgreSQL 15 cluster with password (SCRAM) authentication on loopback TCP; with
+    `tls=True` it also accepts TLS, with a certificate from a throwaway CA (`certificates.ca_file`)."""
 
     root: Path
     port: int
     superuser_password: str
+    certificates: TestCertificates | None = None
 
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
 
     @classmethod
-    def start(cls) -> LocalPostgres:
+    def start(cls, tls: bool = False) -> "LocalPostgres":
         root = Path(tempfile.mkdtemp(prefix="meridian-pg-"))
+        certificates = TestCertificates.create(root) if tls else None
         if os.geteuid() == 0:
-            shutil.chown(root, user="postgres", group="postgres")
-        server = cls(root=root, port=free_port(), superuser_password=os.urandom(12).hex())
+            for path in (root, *(vars(certificates).values() if certificates else ())):
+                shutil.chown(path, user="postgres", group="postgres")
+        server = cls(root=root, port=free_port(), superuser_password=os.urandom(12).hex(), certificates=certificates)
         pwfile = root / "superuser-password"
         pwfile.write_text(server.superuser_password)
         if os.geteuid() == 0:
@@ -98,6 +148,9 @@ class LocalPostgres:
     def resume(self) -> None:
         """Starts the (stopped) server again on the same port and data directory."""
         options = f"-c listen_addresses={LOOPBACK} -p {self.port} -k {self.root} -c max_connections=200"
+        if self.certificates is not None:
+            options += (f" -c ssl=on -c ssl_cert_file={self.certificates.cert_file}"
+                        f" -c ssl_key_file={self.certificates.key_file}")
         self._run_as_postgres(
             [
                 str(PG_BIN / "pg_ctl"),
@@ -245,3 +298,95 @@ class ThreadedUvicorn:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+
+
+class LocalIdentityProvider:
+    """Two user pools (merchants, customers) on loopback: each publishes a JWKS of its RSA signing
+    key, and `token()` signs ID tokens as Cognito would (iss, aud, sub, token_use, exp, iat).
+
+    `env()` is the service configuration that trusts both pools; `jwks_requests` counts fetches;
+    `issued` holds every token signed (a test proves none of them reaches a log line).
+    """
+
+    POOLS = {"merchants": "custom:merchant_id", "customers": "sub"}
+
+    def __init__(self):
+        self._signing = {pool: _SigningKey.generate() for pool in self.POOLS}
+        self.jwks_requests: Counter = Counter()
+        self.issued: list[str] = []
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                pool = self.path.strip("/").split("/")[0]
+                if pool not in provider.POOLS or not self.path.endswith("/.well-known/jwks.json"):
+                    self.send_error(404)
+                    return
+                provider.jwks_requests[pool] += 1
+                body = json.dumps({"keys": [provider._signing[pool].jwk()]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format, *args):  # the tests' logs stay the service's
+                return
+
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def issuer(self, pool: str) -> str:
+        return f"http://{LOOPBACK}:{self._server.server_address[1]}/{pool}"
+
+    @staticmethod
+    def audience(pool: str) -> str:
+        return f"meridian-{pool}-app-client"
+
+    def env(self) -> dict[str, str]:
+        return {f"AUTH_{pool[:-1].upper()}_{part}": value for pool in self.POOLS
+                for part, value in (("ISSUER", self.issuer(pool)), ("AUDIENCE", self.audience(pool)))}
+
+    def token(self, pool: str, subject: str, *, signing_key: _SigningKey | None = None, **claims) -> str:
+        """An ID token of `pool` naming `subject`; keyword arguments override or add claims
+        (a claim set to None is left out)."""
+        now = int(time.time())
+        body = {"iss": self.issuer(pool), "aud": self.audience(pool), "sub": str(uuid.uuid4()), "token_use": "id",
+                "iat": now, "exp": now + 3600, self.POOLS[pool]: subject, **claims}
+        body = {name: value for name, value in body.items() if value is not None}
+        token = (signing_key or self._signing[pool]).sign(body)
+        self.issued.append(token)
+        return token
+
+    def merchant_token(self, merchant: str, **claims) -> str:
+        return self.token("merchants", merchant, **claims)
+
+    def customer_token(self, customer: str, **claims) -> str:
+        return self.token("customers", customer, **claims)
+
+    def rotate(self, pool: str) -> None:
+        """A new signing key for the pool, published in place of the old one."""
+        self._signing[pool] = _SigningKey.generate()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class _SigningKey:
+    key_id: str
+    private_key: rsa.RSAPrivateKey
+
+    @classmethod
+    def generate(cls) -> "_SigningKey":
+        return cls(uuid.uuid4().hex, rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    def jwk(self) -> dict:
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        return {**public, "kid": self.key_id, "use": "sig", "alg": "RS256"}
+
+    def sign(self, claims: dict) -> str:
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.key_id})

@@ -53,6 +53,19 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX payment_events_payment ON payment_events (payment_id);
         """,
     ),
+    (
+        2,
+        "idempotency keys unique per merchant",
+        """
+        -- Two merchants may use the same key (an order number, say); existing rows are unique
+        -- globally, so they are unique per merchant too and stay as they are. The constraint keeps
+        -- its name because the previous release's insert names it (ON CONFLICT ON CONSTRAINT):
+        -- its tasks keep working while a deploy replaces them. Its index also serves the lookup
+        -- of an existing payment by merchant and key.
+        ALTER TABLE payments DROP CONSTRAINT payments_idempotency_key_unique;
+        ALTER TABLE payments ADD CONSTRAINT payments_idempotency_key_unique UNIQUE (merchant_reference, idempotency_key);
+        """,
+    ),
 )
 
 

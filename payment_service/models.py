@@ -11,12 +11,14 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from .cardnumbers import contains_card_number
 from .currencies import ISO_4217_CODES
 
 # 10 000 000.00 in a two-decimal currency: above that, a payment is a wire transfer, not ours.
 MAX_AMOUNT_MINOR = 1_000_000_000
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 REFERENCE_MIN_LENGTH, REFERENCE_MAX_LENGTH = 3, 64
+_REFERENCE = re.compile(REFERENCE_PATTERN)
 # Clients send a UUID or similar token; 8..128 URL-safe characters, nothing a log could misread.
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 MAX_PAGE_SIZE = 100
@@ -29,9 +31,23 @@ def _active_currency(code: str) -> str:
     return code
 
 
+def _no_card_number(reference: str) -> str:
+    # A reference is stored, returned and listed: a card number must never become one.
+    if contains_card_number(reference):
+        raise ValueError("a reference must not contain a card number")
+    return reference
+
+
+def is_valid_reference(value: str) -> bool:
+    """What Reference accepts, for values that do not come through a model (token claims)."""
+    return (REFERENCE_MIN_LENGTH <= len(value) <= REFERENCE_MAX_LENGTH and _REFERENCE.fullmatch(value) is not None
+            and not contains_card_number(value))
+
+
 Reference = Annotated[
     str,
     StringConstraints(min_length=REFERENCE_MIN_LENGTH, max_length=REFERENCE_MAX_LENGTH, pattern=REFERENCE_PATTERN),
+    AfterValidator(_no_card_number),
 ]
 Currency = Annotated[str, AfterValidator(_active_currency)]
 

@@ -1,7 +1,9 @@
-"""The payment use cases: create once per idempotency key, read, list.
+"""The payment use cases: create once per merchant and idempotency key, read, list.
 
-Redis answers first when it can; PostgreSQL decides. The cache is written only after the
-database committed, so a failure at any point leaves nothing half-written in either store.
+PostgreSQL decides; Redis only shortens the way to what it decided. A replay that Redis knows
+reads its one row by primary key instead of attempting the insert, and answers from that row; if
+the row is gone, the entry is dropped and the request runs as new. The cache is written only
+after the database committed, so a failure at any point leaves nothing half-written in either store.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from . import repository
-from .cache import Cache
 from .database import Database
+from .identity import Caller
 from .models import Payment, PaymentPage, PaymentRequest
 from .pagination import decode_cursor, encode_cursor
+from .payment_cache import PaymentCache
 
 
 class IdempotencyConflict(Exception):
@@ -26,41 +29,43 @@ class CreateResult:
     created: bool  # False: an earlier request with this key created it (a replay)
 
 
-def _idempotency_cache_key(key: str) -> str:
-    return f"payments:idempotency:{key}"
-
-
-def _payment_cache_key(payment_id: UUID | str) -> str:
-    return f"payments:id:{payment_id}"
+def may_read(caller: Caller, payment: Payment) -> bool:
+    """Merchants read their own payments, customers the payments made for them."""
+    owner = payment.merchant_reference if caller.is_merchant else payment.customer_reference
+    return owner == caller.reference
 
 
 class PaymentService:
-    def __init__(self, database: Database, cache: Cache):
+    def __init__(self, database: Database, cache: PaymentCache):
         self._database = database
         self._cache = cache
 
     async def create(self, key: str, request: PaymentRequest) -> CreateResult:
-        fingerprint = request.fingerprint()
-        cached = await self._cache.get_json(_idempotency_cache_key(key))
-        if cached is not None:
-            return self._replay(Payment.model_validate(cached["payment"]), cached["fingerprint"], fingerprint)
-        payment, stored_fingerprint, created = await self._database.run(
+        """request.merchant_reference is the calling merchant (the API checked it): keys are per merchant."""
+        merchant, fingerprint = request.merchant_reference, request.fingerprint()
+        remembered = await self._cache.replayed_payment_id(merchant, key)
+        if remembered is not None:
+            stored = await self._database.run(
+                lambda connection: repository.fetch_replay(connection, remembered, merchant, key)
+            )
+            if stored is not None:
+                return self._answer(stored, fingerprint)
+            await self._cache.forget_replay(merchant, key)
+        stored = await self._database.run(
             lambda connection: repository.insert_once(connection, key, fingerprint, request)
         )
-        await self._remember(key, payment, stored_fingerprint)
-        if created:
-            return CreateResult(payment, created=True)
-        return self._replay(payment, stored_fingerprint, fingerprint)
+        await self._cache.remember(merchant, key, stored.payment)
+        return self._answer(stored, fingerprint)
 
-    async def get(self, payment_id: UUID) -> Payment | None:
-        cached = await self._cache.get_json(_payment_cache_key(payment_id))
-        if cached is not None:
-            return Payment.model_validate(cached)
-        payment = await self._database.run(lambda connection: repository.fetch(connection, payment_id))
-        if payment is not None:
-            # Payments are immutable in this service, so a cached copy never goes stale.
-            await self._cache.set_json({_payment_cache_key(payment_id): payment.model_dump(mode="json")})
-        return payment
+    async def get(self, caller: Caller, payment_id: UUID) -> Payment | None:
+        """The payment when the caller may read it; None (a 404) for unknown and for others' payments alike."""
+        payment = await self._cache.payment(payment_id)
+        if payment is None:
+            payment = await self._database.run(lambda connection: repository.fetch(connection, payment_id))
+            if payment is None:
+                return None
+            await self._cache.remember_payment(payment)
+        return payment if may_read(caller, payment) else None
 
     async def list_for_merchant(self, merchant: str, limit: int, cursor: str | None) -> PaymentPage:
         after = decode_cursor(cursor) if cursor else None
@@ -73,17 +78,9 @@ class PaymentService:
         next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if has_more else None
         return PaymentPage(items=items, next_cursor=next_cursor)
 
-    async def _remember(self, key: str, payment: Payment, fingerprint: str) -> None:
-        body = payment.model_dump(mode="json")
-        await self._cache.set_json(
-            {
-                _idempotency_cache_key(key): {"fingerprint": fingerprint, "payment": body},
-                _payment_cache_key(payment.id): body,
-            }
-        )
-
     @staticmethod
-    def _replay(payment: Payment, stored_fingerprint: str, fingerprint: str) -> CreateResult:
-        if stored_fingerprint != fingerprint:
+    def _answer(stored: repository.StoredPayment, fingerprint: str) -> CreateResult:
+        """PostgreSQL's stored fingerprint decides between the original (or a replay) and a conflict."""
+        if stored.fingerprint != fingerprint:
             raise IdempotencyConflict()
-        return CreateResult(payment, created=False)
+        return CreateResult(stored.payment, created=stored.created)

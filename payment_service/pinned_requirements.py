@@ -22,7 +22,7 @@ from packaging.requirements import Requirement
 HERE = Path(__file__).resolve().parent
 LOCK_FILE = HERE.parent / "Pipfile.lock"
 REQUIREMENTS_FILE = HERE / "requirements.txt"
-RUNTIME_PACKAGES = ("fastapi", "uvicorn", "asyncpg", "redis", "boto3")
+RUNTIME_PACKAGES = ("fastapi", "uvicorn", "asyncpg", "redis", "boto3", "pyjwt", "cryptography")
 
 
 def _normalized(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -12,47 +13,60 @@ from .models import Payment, PaymentRequest
 COLUMNS = "id, amount_minor, currency, merchant_reference, customer_reference, status, created_at"
 
 
+@dataclass(frozen=True)
+class StoredPayment:
+    payment: Payment
+    fingerprint: str  # SHA-256 of the request that created it
+    created: bool  # True only for the call that inserted it
+
+
 def _payment(row: asyncpg.Record) -> Payment:
     return Payment(**{name: row[name] for name in Payment.model_fields})
 
 
 async def insert_once(
     connection: asyncpg.Connection, key: str, fingerprint: str, request: PaymentRequest
-) -> tuple[Payment, str, bool]:
-    """Stores the payment unless the key exists; returns (payment, its fingerprint, created).
+) -> StoredPayment:
+    """Stores the payment unless its merchant already used the key; returns what is stored.
 
-    ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll back,
-    and the SELECT after it (a new snapshot under READ COMMITTED) sees that committed row; so
-    concurrent duplicates all get the one payment and no request ever sees a unique violation.
-    (Payments are never deleted, so a conflicting row is always there to read.)
+    The transaction pins READ COMMITTED whatever the role's or server's default: ON CONFLICT DO
+    NOTHING waits for a concurrent insert of the same merchant and key to commit or roll back, and
+    the SELECT after it takes a new snapshot that sees that committed row. (Under REPEATABLE READ
+    the conflict is a serialization failure instead.) So concurrent duplicates all get the one
+    payment, and no request ever sees a unique violation.
     """
-    async with connection.transaction():
+    merchant = request.merchant_reference
+    async with connection.transaction(isolation="read_committed"):
         row = await connection.fetchrow(
             f"""
             INSERT INTO payments
                 (idempotency_key, request_fingerprint, merchant_reference, customer_reference, amount_minor, currency)
             VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT ON CONSTRAINT payments_idempotency_key_unique DO NOTHING
+            ON CONFLICT (merchant_reference, idempotency_key) DO NOTHING
             RETURNING {COLUMNS}
             """,
-            key,
-            fingerprint,
-            request.merchant_reference,
-            request.customer_reference,
-            request.amount_minor,
-            request.currency,
+            key, fingerprint, merchant, request.customer_reference, request.amount_minor, request.currency,
         )
         if row is not None:
             await connection.execute(
                 "INSERT INTO payment_events (payment_id, event_type) VALUES ($1, 'payment.created')", row["id"]
             )
-            return _payment(row), fingerprint, True
+            return StoredPayment(_payment(row), fingerprint, created=True)
         existing = await connection.fetchrow(
-            f"SELECT {COLUMNS}, request_fingerprint FROM payments WHERE idempotency_key = $1", key
+            f"SELECT {COLUMNS}, request_fingerprint FROM payments WHERE merchant_reference = $1 AND idempotency_key = $2",
+            merchant, key,
         )
-        if existing is None:  # the conflicting row was committed, so a new statement sees it
-            raise RuntimeError("idempotency key conflict without a visible row")
-        return _payment(existing), existing["request_fingerprint"], False
+        return StoredPayment(_payment(existing), existing["request_fingerprint"], created=False)
+
+
+async def fetch_replay(connection: asyncpg.Connection, payment_id: UUID, merchant: str, key: str) -> StoredPayment | None:
+    """The payment a merchant's key created, by primary key: one statement, no transaction."""
+    row = await connection.fetchrow(
+        f"SELECT {COLUMNS}, request_fingerprint FROM payments"
+        " WHERE id = $1 AND merchant_reference = $2 AND idempotency_key = $3",
+        payment_id, merchant, key,
+    )
+    return None if row is None else StoredPayment(_payment(row), row["request_fingerprint"], created=False)
 
 
 async def fetch(connection: asyncpg.Connection, payment_id: UUID) -> Payment | None:

@@ -1,8 +1,12 @@
-"""Real PostgreSQL and Redis on loopback for the payment service tests (APP-1).
+"""Real PostgreSQL, Redis and two user pools' signing keys on loopback for the payment service tests (APP-1).
 
-Servers are started once per session from the Debian binaries, on free ports in temporary
-directories, and stopped at the end. Everything a test reads is set here (QA-4): nothing comes
-from the caller's environment.
+Servers are started once per session from the Debian binaries (PostgreSQL with TLS from a
+throwaway CA), on free ports in temporary directories, and stopped at the end; the identity
+provider serves each pool's JWKS over loopback HTTP and signs the tests' tokens. Everything a test
+reads is set here (QA-4): nothing comes from the caller's environment.
+
+Every log line of the session (the service's, and the output of the commands the tests run) is
+kept, and the last payment test scans them for every secret, token and card number the tests used.
 """
 
 from __future__ import annotations
@@ -24,16 +28,50 @@ import redis
 
 from payment_service.app import create_app
 from payment_service.config import Settings
-from payment_service.localservers import LocalPostgres, LocalRedis, ThreadedUvicorn
+from payment_service.localservers import LocalIdentityProvider, LocalPostgres, LocalRedis, ThreadedUvicorn
 from payment_service.logs import JsonLinesFormatter
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_ROLE, APP_DATABASE = "payments_app", "payments"
+LOG_SCAN_TEST = "test_no_log_line_of_the_whole_run_holds_a_secret_or_card_number"
+
+
+class SessionRecord:
+    """Every log line of the session and every value that must never appear in one."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.sensitive: set[str] = set()
+
+    def add_output(self, text: str) -> None:
+        self.lines.extend(text.splitlines())
+
+
+RECORD = SessionRecord()
+
+
+class _Keep(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        RECORD.lines.append(self.format(record))
+
+
+def pytest_collection_modifyitems(items):
+    """The log scan runs after every other test, so it sees the whole run's lines."""
+    items.sort(key=lambda item: item.name == LOG_SCAN_TEST)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_record():
+    handler = _Keep()
+    handler.setFormatter(JsonLinesFormatter())
+    logging.getLogger().addHandler(handler)
+    yield RECORD
+    logging.getLogger().removeHandler(handler)
 
 
 def run_cli(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """`python -m payment_service COMMAND` as an operator or the container runs it, with only `env` set."""
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "payment_service", command],
         cwd=REPO_ROOT,
         env={"PATH": os.environ.get("PATH", ""), **env},
@@ -41,9 +79,12 @@ def run_cli(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         text=True,
         timeout=60,
     )
+    RECORD.add_output(result.stdout + result.stderr)
+    return result
 
 
 def create_migrated_database(postgres: LocalPostgres, role: str, password: str, database: str) -> str:
+    RECORD.sensitive.add(password)
     dsn = postgres.create_role_and_database(role, password, database)
     result = run_cli("migrate", {"DATABASE_URL": dsn})
     assert result.returncode == 0, result.stderr
@@ -63,14 +104,24 @@ def migrated_database():
 
 @pytest.fixture(scope="session")
 def postgres():
-    server = LocalPostgres.start()
+    server = LocalPostgres.start(tls=True)
+    RECORD.sensitive.add(server.superuser_password)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
+def identity():
+    """Two user pools on loopback; every token it signs is in `identity.issued`."""
+    provider = LocalIdentityProvider()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
 def redis_server():
     server = LocalRedis.start()
+    RECORD.sensitive.add(server.password)
     yield server
     server.stop()
 
@@ -86,9 +137,10 @@ def app_dsn(postgres, app_password) -> str:
 
 
 @pytest.fixture(scope="session")
-def base_env(app_dsn, redis_server) -> dict[str, str]:
-    """The environment a local run of the service gets: loopback DSN, Redis with AUTH."""
-    return {"DATABASE_URL": app_dsn, "REDIS_URL": redis_server.url, "REDIS_AUTH_TOKEN": redis_server.password}
+def base_env(app_dsn, redis_server, identity) -> dict[str, str]:
+    """The environment a local run of the service gets: loopback DSN, Redis with AUTH, the two pools."""
+    return {"DATABASE_URL": app_dsn, "REDIS_URL": redis_server.url, "REDIS_AUTH_TOKEN": redis_server.password,
+            **identity.env()}
 
 
 @dataclass
@@ -96,15 +148,15 @@ class RunningService:
     url: str
     port: int
     app: object
-    client: httpx.Client
+    client: httpx.Client  # sends the test's merchant token unless a request names another
 
 
 @contextmanager
-def running_service(env: dict[str, str], secret_reader=None):
+def running_service(env: dict[str, str], secret_reader=None, headers: dict[str, str] | None = None):
     app = create_app(Settings.from_env(env), secret_reader=secret_reader)
     server = ThreadedUvicorn(app).start()
     try:
-        with httpx.Client(base_url=server.url, timeout=30) as client:
+        with httpx.Client(base_url=server.url, timeout=30, headers=headers) as client:
             yield RunningService(server.url, server.port, app, client)
     finally:
         server.stop()
@@ -118,30 +170,54 @@ def service(base_env):
 
 
 @pytest.fixture
-def client(service) -> httpx.Client:
-    return service.client
+def merchant() -> str:
+    """The merchant a test acts as: its own, so tests never see each other's payments."""
+    return f"merchant-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
-def launch(base_env):
-    """Starts a further service with `base_env` plus overrides; stopped when the test ends."""
+def bearer():
+    """bearer(token) -> the Authorization header for it."""
+    return lambda token: {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def as_merchant(identity, bearer):
+    """as_merchant(merchant) -> headers carrying a valid token of that merchant."""
+    return lambda merchant_reference: bearer(identity.merchant_token(merchant_reference))
+
+
+@pytest.fixture
+def as_customer(identity, bearer):
+    return lambda customer_reference: bearer(identity.customer_token(customer_reference))
+
+
+@pytest.fixture
+def client(service, merchant, as_merchant):
+    """The shared service, called with the test's merchant token."""
+    with httpx.Client(base_url=service.url, timeout=30, headers=as_merchant(merchant)) as merchant_client:
+        yield merchant_client
+
+
+@pytest.fixture
+def launch(base_env, merchant, as_merchant):
+    """Starts a further service with `base_env` plus overrides; stopped when the test ends. Its
+    client sends the test's merchant token."""
     with ExitStack() as stack:
 
         def start(secret_reader=None, **overrides) -> RunningService:
-            return stack.enter_context(running_service({**base_env, **overrides}, secret_reader))
-
+            return stack.enter_context(running_service({**base_env, **overrides}, secret_reader, as_merchant(merchant)))
         yield start
 
 
 @pytest.fixture
-def make_body():
-    """A valid POST /payments body with a merchant of its own; keyword arguments override fields."""
-
+def make_body(merchant):
+    """A valid POST /payments body of the test's merchant; keyword arguments override fields."""
     def build(**overrides) -> dict:
         body = {
             "amount_minor": 1999,
             "currency": "EUR",
-            "merchant_reference": f"merchant-{uuid.uuid4().hex[:12]}",
+            "merchant_reference": merchant,
             "customer_reference": "customer-42",
         }
         return {**body, **overrides}

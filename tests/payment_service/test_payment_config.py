@@ -8,7 +8,9 @@ import pytest
 from redis.asyncio.connection import SSLConnection
 
 from payment_service.cache import redis_client
-from payment_service.config import ConfigError, DatabaseSettings, DbCredentials, Settings, effective_sslmode
+from payment_service.config import (
+    RDS_CA_BUNDLE, ConfigError, DatabaseSettings, DbCredentials, Settings, effective_sslmode,
+)
 from payment_service.credentials import credentials_from_secret, redis_token_from_secret
 from payment_service.database import ssl_for
 
@@ -45,24 +47,28 @@ def test_the_deployed_configuration_reads_the_secret_and_the_startup_delay():
     assert settings.redis.tls
 
 
-@pytest.mark.parametrize(
-    "env, mode",
-    [
-        ({}, "require"),
-        ({"DB_SSL_ROOT_CERT": "/etc/ssl/rds-global-bundle.pem"}, "verify-full"),
-        ({"DB_SSLMODE": "require"}, "require"),
-    ],
-)
-def test_postgres_beyond_loopback_gets_tls_by_default(env, mode):
-    assert effective_sslmode(REMOTE_HOST, database_settings(**env)) == mode
+@pytest.mark.parametrize("env", [{}, {"DB_SSLMODE": "auto"}, {"DB_SSLMODE": "verify-full"}], ids=["unset", "auto", "verify-full"])
+def test_postgres_beyond_loopback_gets_verified_tls_by_default(env):
+    assert effective_sslmode(REMOTE_HOST, database_settings(**env)) == "verify-full"
 
 
-def test_require_encrypts_without_checking_and_verify_full_checks_certificate_and_host():
-    required = ssl_for(credentials(REMOTE_HOST), database_settings())
-    # Any real CA bundle will do; in the image it is the RDS bundle DB_SSL_ROOT_CERT points at.
-    verified = ssl_for(credentials(REMOTE_HOST), database_settings(DB_SSL_ROOT_CERT=certifi.where()))
-    assert (required.verify_mode, required.check_hostname) == (ssl.CERT_NONE, False)
-    assert (verified.verify_mode, verified.check_hostname) == (ssl.CERT_REQUIRED, True)
+def test_verify_full_checks_certificate_and_host_against_the_shipped_rds_bundle_or_another():
+    default = ssl_for(credentials(REMOTE_HOST), database_settings())
+    other = ssl_for(credentials(REMOTE_HOST), database_settings(DB_SSL_ROOT_CERT=certifi.where()))
+    for context in (default, other):
+        assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
+        assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    subjects = [dict(name[0] for name in certificate["subject"]) for certificate in default.get_ca_certs()]
+    assert len(subjects) > 100 and all(subject["organizationalUnitName"] == "Amazon RDS" for subject in subjects)
+    assert database_settings().ssl_root_cert == str(RDS_CA_BUNDLE)
+
+
+@pytest.mark.parametrize("mode", ["require", "disable"])
+def test_only_loopback_may_skip_verifying_the_server(mode):
+    local = ssl_for(credentials("127.0.0.1"), Settings.from_env({**LOCAL, "DB_SSLMODE": mode}).database)
+    assert local is False or (local.verify_mode, local.check_hostname) == (ssl.CERT_NONE, False)
+    with pytest.raises(ConfigError, match=f"DB_SSLMODE={mode} does not verify the server"):
+        effective_sslmode(REMOTE_HOST, database_settings(DB_SSLMODE=mode))
 
 
 def test_redis_over_rediss_uses_tls_and_the_auth_token():
@@ -73,46 +79,24 @@ def test_redis_over_rediss_uses_tls_and_the_auth_token():
     assert connection.password == "token"
 
 
-@pytest.mark.parametrize(
-    "env, named",
-    [
-        ({"DB_SECRET_ARN": "", "DATABASE_URL": ""}, "DB_SECRET_ARN"),
-        (
-            {
-                "DB_SECRET_ARN": "",
-                "DATABASE_URL": f"postgresql://app:pw@{REMOTE_HOST}/payments",
-                "DB_SSLMODE": "disable",
-            },
-            "DB_SSLMODE",
-        ),
-        ({"DB_SECRET_ARN": "", "DATABASE_URL": "mysql://app@127.0.0.1/payments"}, "DATABASE_URL"),
-        ({"DB_SECRET_ARN": "", "DATABASE_URL": "postgresql://app@127.0.0.1/p?sslmode=disable"}, "DATABASE_URL"),
-        ({"DB_SSLMODE": "prefer"}, "DB_SSLMODE"),
-        ({"DB_SSLMODE": "verify-full"}, "DB_SSL_ROOT_CERT"),
-        ({"REDIS_URL": "redis://master.cache.example.internal:6379/0"}, "REDIS_URL"),
-        ({"REDIS_URL": "rediss://:token@master.cache.example.internal:6379/0"}, "REDIS_URL"),
-        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
-        ({"STARTUP_DELAY_SECONDS": "3600"}, "STARTUP_DELAY_SECONDS"),
-        ({"STARTUP_DELAY_SECONDS": "soon"}, "STARTUP_DELAY_SECONDS"),
-        ({"DB_POOL_MIN": "20", "DB_POOL_MAX": "5"}, "DB_POOL_MIN"),
-        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
-    ],
-    ids=[
-        "no-database",
-        "clear-text-remote",
-        "not-postgres",
-        "query-in-url",
-        "unknown-sslmode",
-        "verify-without-ca",
-        "clear-text-redis",
-        "password-in-redis-url",
-        "not-redis",
-        "delay-too-long",
-        "delay-not-a-number",
-        "pool-inverted",
-        "log-level",
-    ],
-)
+@pytest.mark.parametrize("env, named", [
+    ({"DB_SECRET_ARN": "", "DATABASE_URL": ""}, "DB_SECRET_ARN"),
+    ({"DB_SECRET_ARN": "", "DATABASE_URL": f"postgresql://app:pw@{REMOTE_HOST}/payments", "DB_SSLMODE": "disable"},
+     "DB_SSLMODE"),
+    ({"DB_SECRET_ARN": "", "DATABASE_URL": "mysql://app@127.0.0.1/payments"}, "DATABASE_URL"),
+    ({"DB_SECRET_ARN": "", "DATABASE_URL": "postgresql://app@127.0.0.1/p?sslmode=disable"}, "DATABASE_URL"),
+    ({"DB_SSLMODE": "prefer"}, "DB_SSLMODE"),
+    ({"DB_SSL_ROOT_CERT": "/nonexistent/ca.pem"}, "DB_SSL_ROOT_CERT"),
+    ({"REDIS_URL": "redis://master.cache.example.internal:6379/0"}, "REDIS_URL"),
+    ({"REDIS_URL": "rediss://:token@master.cache.example.internal:6379/0"}, "REDIS_URL"),
+    ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
+    ({"STARTUP_DELAY_SECONDS": "3600"}, "STARTUP_DELAY_SECONDS"),
+    ({"STARTUP_DELAY_SECONDS": "soon"}, "STARTUP_DELAY_SECONDS"),
+    ({"DB_POOL_MIN": "20", "DB_POOL_MAX": "5"}, "DB_POOL_MIN"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+], ids=["no-database", "clear-text-remote", "not-postgres", "query-in-url", "unknown-sslmode", "ca-bundle-missing",
+        "clear-text-redis", "password-in-redis-url", "not-redis", "delay-too-long", "delay-not-a-number",
+        "pool-inverted", "log-level"])
 def test_bad_configuration_is_one_error_naming_the_variable(env, named):
     with pytest.raises(ConfigError, match=named):
         Settings.from_env({**DEPLOYED, **env})

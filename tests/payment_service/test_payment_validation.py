@@ -135,13 +135,10 @@ def test_listing_with_invalid_parameters_is_422_naming_the_parameter(client, que
     assert [d["field"] for d in response.json()["details"]] == [field]
 
 
-@pytest.mark.parametrize(
-    "cursor",
-    ["not-base64!", "bm90IGpzb24", "WyJub3QtYS1kYXRlIiwgIngiXQ"],
-    ids=["not-base64", "not-json", "wrong-content"],
-)
-def test_a_forged_cursor_is_400(client, cursor):
-    response = client.get("/payments", params={"merchant": "merchant-1", "cursor": cursor})
+@pytest.mark.parametrize("cursor", ["not-base64!", "bm90IGpzb24", "WyJub3QtYS1kYXRlIiwgIngiXQ"],
+                         ids=["not-base64", "not-json", "wrong-content"])
+def test_a_forged_cursor_is_400(client, merchant, cursor):
+    response = client.get("/payments", params={"merchant": merchant, "cursor": cursor})
     assert (response.status_code, response.json()["error"]) == (400, "cursor_invalid")
 
 
