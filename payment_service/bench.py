@@ -2,9 +2,9 @@
 
     python -m payment_service.bench [--seconds 10] [--concurrency 16]
 
-Starts its own PostgreSQL and Redis on loopback (localservers), migrates, runs the service under
-uvicorn exactly as the image's CMD does, and fires new payments at it from this process for a
-bounded time. Then pgbench (or asyncpg when pgbench is missing) inserts the same rows straight
+Starts its own PostgreSQL, Redis and user pools on loopback (localservers), migrates, runs the
+service under uvicorn exactly as the image's CMD does, and fires new payments at it from this
+process, as one merchant with a bearer token, for a bounded time. Then pgbench (or asyncpg when pgbench is missing) inserts the same rows straight
 into the same database. Loopback only; everything it starts is stopped at the end. Not a test.
 """
 
@@ -28,7 +28,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from .localservers import LOOPBACK, PG_BIN, LocalPostgres, LocalRedis, free_port
+from .localservers import LOOPBACK, PG_BIN, LocalIdentityProvider, LocalPostgres, LocalRedis, free_port
 from .migrations import migrate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ async def wait_healthy(url: str, timeout: float = 30) -> None:
     raise TimeoutError("the service did not become healthy")
 
 
-async def load(url: str, seconds: float, concurrency: int, max_requests: int) -> dict:
+async def load(url: str, token: str, seconds: float, concurrency: int, max_requests: int) -> dict:
     """Each worker posts new payments back to back until the time or the request budget is spent."""
     latencies: list[float] = []
     statuses: Counter = Counter()
@@ -100,7 +100,8 @@ async def load(url: str, seconds: float, concurrency: int, max_requests: int) ->
                 "customer_reference": "bench-customer",
             }
             started = time.perf_counter()
-            response = await client.post("/payments", json=body, headers={"Idempotency-Key": f"bench-{uuid.uuid4()}"})
+            response = await client.post("/payments", json=body, headers={"Idempotency-Key": f"bench-{uuid.uuid4()}",
+                                                                          "Authorization": f"Bearer {token}"})
             latencies.append(time.perf_counter() - started)
             statuses[response.status_code] += 1
 
@@ -182,8 +183,9 @@ async def prepare_database(dsn: str) -> None:
 
 
 def run(seconds: float, concurrency: int, max_requests: int) -> dict:
-    progress("starting PostgreSQL and Redis on loopback")
-    postgres, redis_server = LocalPostgres.start(), LocalRedis.start()
+    progress("starting PostgreSQL, Redis and the user pools' key server on loopback")
+    postgres, redis_server, identity = LocalPostgres.start(), LocalRedis.start(), LocalIdentityProvider()
+    token = identity.merchant_token("bench-merchant")
     service = None
     try:
         credentials = {"user": "bench_app", "password": uuid.uuid4().hex, "database": "bench"}
@@ -191,16 +193,15 @@ def run(seconds: float, concurrency: int, max_requests: int) -> dict:
         asyncio.run(prepare_database(dsn))
         port = free_port()
         progress(f"starting the service (uvicorn, one process) on {LOOPBACK}:{port}")
-        service = start_service(
-            {"DATABASE_URL": dsn, "REDIS_URL": redis_server.url, "REDIS_AUTH_TOKEN": redis_server.password}, port
-        )
+        service = start_service({"DATABASE_URL": dsn, "REDIS_URL": redis_server.url,
+                                 "REDIS_AUTH_TOKEN": redis_server.password, **identity.env()}, port)
         url = f"http://{LOOPBACK}:{port}"
         asyncio.run(wait_healthy(url))
         progress("warming up (2 s)")
-        asyncio.run(load(url, 2, concurrency, max_requests))
+        asyncio.run(load(url, token, 2, concurrency, max_requests))
         progress(f"load: new payments from {concurrency} concurrent clients for {seconds} s")
         cpu_before = cpu_seconds(service.pid)
-        service_result = asyncio.run(load(url, seconds, concurrency, max_requests))
+        service_result = asyncio.run(load(url, token, seconds, concurrency, max_requests))
         # CPU per request says what the service costs, whatever else shares the cores.
         service_cpu = cpu_seconds(service.pid) - cpu_before
         service_result["service_cpu_ms_per_request"] = round(service_cpu * 1000 / service_result["requests"], 2)
@@ -220,6 +221,7 @@ def run(seconds: float, concurrency: int, max_requests: int) -> dict:
             service.wait(timeout=20)
         postgres.stop()
         redis_server.stop()
+        identity.stop()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

@@ -239,6 +239,8 @@ def _population(reader: _EnvReader, population: str, default_claim: str) -> Popu
         if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ConfigError(f"{name} uses plain http:// to {parts.hostname}; only loopback may skip TLS, use https://")
     audiences = tuple(part.strip() for part in (reader.text(f"AUTH_{population}_AUDIENCE") or "").split(",") if part.strip())
+    if not audiences:
+        raise ConfigError(f"AUTH_{population}_AUDIENCE names no app client; allowed: client IDs separated by commas")
     return PopulationSettings(issuer=issuer, audiences=audiences, jwks_url=jwks_url,
                               id_claim=reader.text(f"AUTH_{population}_ID_CLAIM") or default_claim)
 

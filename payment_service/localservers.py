@@ -16,11 +16,14 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import IPv4Address
 from pathlib import Path
+from typing import IO, cast
 
 import jwt
 from cryptography import x509
@@ -210,6 +213,26 @@ class LocalPostgres:
         )
         return result.stdout.strip()
 
+    @contextmanager
+    def transaction_held_open(self, statements: str, database: str = "postgres") -> Iterator[None]:
+        """Runs BEGIN and `statements` as the superuser in a session of its own and keeps that
+        transaction (and every lock it took) open until the block ends, then commits."""
+        session = subprocess.Popen(
+            [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", LOOPBACK, "-p", str(self.port),
+             "-U", PG_SUPERUSER, "-d", database],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PGPASSWORD": self.superuser_password, "PGCONNECT_TIMEOUT": "5"},
+        )
+        commands = cast(IO[str], session.stdin)  # a pipe: stdin=PIPE above
+        try:
+            commands.write(f"BEGIN;\n{statements}\n")
+            commands.flush()
+            yield
+            commands.write("COMMIT;\n")
+        finally:
+            commands.close()
+            session.wait(timeout=30)
+
     def create_role_and_database(self, role: str, password: str, database: str) -> str:
         """A login role without superuser rights owning a fresh database; returns its DSN."""
         self.psql(f"CREATE ROLE {role} LOGIN PASSWORD {_sql_literal(password)}")
@@ -311,7 +334,7 @@ class LocalIdentityProvider:
     POOLS = {"merchants": "custom:merchant_id", "customers": "sub"}
 
     def __init__(self):
-        self._signing = {pool: _SigningKey.generate() for pool in self.POOLS}
+        self._signing = {pool: SigningKey.generate() for pool in self.POOLS}
         self.jwks_requests: Counter = Counter()
         self.issued: list[str] = []
         provider = self
@@ -348,7 +371,7 @@ class LocalIdentityProvider:
         return {f"AUTH_{pool[:-1].upper()}_{part}": value for pool in self.POOLS
                 for part, value in (("ISSUER", self.issuer(pool)), ("AUDIENCE", self.audience(pool)))}
 
-    def token(self, pool: str, subject: str, *, signing_key: _SigningKey | None = None, **claims) -> str:
+    def token(self, pool: str, subject: str, *, signing_key: SigningKey | None = None, **claims) -> str:
         """An ID token of `pool` naming `subject`; keyword arguments override or add claims
         (a claim set to None is left out)."""
         now = int(time.time())
@@ -367,7 +390,7 @@ class LocalIdentityProvider:
 
     def rotate(self, pool: str) -> None:
         """A new signing key for the pool, published in place of the old one."""
-        self._signing[pool] = _SigningKey.generate()
+        self._signing[pool] = SigningKey.generate()
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -376,12 +399,12 @@ class LocalIdentityProvider:
 
 
 @dataclass(frozen=True)
-class _SigningKey:
+class SigningKey:
     key_id: str
     private_key: rsa.RSAPrivateKey
 
     @classmethod
-    def generate(cls) -> "_SigningKey":
+    def generate(cls) -> "SigningKey":
         return cls(uuid.uuid4().hex, rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
     def jwk(self) -> dict:

@@ -80,7 +80,7 @@ def _request_id(scope) -> str:
         if name == REQUEST_ID_HEADER.encode():
             candidate = value.decode("latin-1")
             # A card number passes the token pattern; it would be on every line of the request.
-            if _ACCEPTED_REQUEST_ID.fullmatch(candidate) and not contains_card_number(candidate):
+            if _ACCEPTED_REQUEST_ID.fullmatch(candidate) and not contains_card_number(candidate, grouped=True):
                 return candidate
     return uuid.uuid4().hex
 

@@ -127,3 +127,40 @@ def test_the_redis_token_secret_may_be_bare_or_json():
     assert redis_token_from_secret(json.dumps({"auth_token": "json-token"})) == "json-token"
     with pytest.raises(ConfigError, match="REDIS_AUTH_SECRET_ARN"):
         redis_token_from_secret(json.dumps({"user": "x"}))
+
+
+PASSWORD = "s3cret-in-the-url"
+
+
+@pytest.mark.parametrize("url, named", [
+    (f"http://:{PASSWORD}@cache.example.internal:6379/0", "scheme 'http'"),
+    (f"rediss://master.cache.example.internal:6379/0?password={PASSWORD}", "query parameters"),
+    ("rediss://master.cache.example.internal:6379/0?ssl_cert_reqs=none", "query parameters"),
+], ids=["wrong-scheme-with-password", "password-in-query", "certificate-checks-off"])
+def test_a_refused_redis_url_is_named_but_never_echoed(url, named):
+    with pytest.raises(ConfigError, match=named) as refused:
+        Settings.from_env({**DEPLOYED, "REDIS_URL": url})
+    assert PASSWORD not in str(refused.value) and "ssl_cert_reqs" not in str(refused.value)
+
+
+def test_the_settings_repr_holds_no_password_or_token():
+    settings = Settings.from_env({"DATABASE_URL": f"postgresql://app:{PASSWORD}@127.0.0.1:5432/payments",
+                                  "REDIS_AUTH_TOKEN": f"token-{PASSWORD}"})
+    assert PASSWORD not in repr(settings)
+    assert "redis://127.0.0.1:6379/0" in repr(settings)  # what is safe to show still shows
+
+
+def test_the_service_reaches_postgres_over_verified_tls_only_with_the_right_ca(postgres, app_dsn, launch, make_body,
+                                                                              new_key):
+    # GIVEN the test PostgreSQL serving TLS with a certificate from a throwaway CA
+    ca_file = str(postgres.certificates.ca_file)
+    # WHEN the service connects with verify-full, trusting that CA, or the shipped RDS bundle
+    trusted = launch(DB_SSLMODE="verify-full", DB_SSL_ROOT_CERT=ca_file)
+    untrusted = launch(DB_SSLMODE="verify-full")
+    # THEN only the CA that signed the server's certificate lets a payment through, and it went over TLS
+    assert trusted.client.post("/payments", json=make_body(), headers={"Idempotency-Key": new_key()}).status_code == 201
+    refused = untrusted.client.post("/payments", json=make_body(), headers={"Idempotency-Key": new_key()})
+    assert (refused.status_code, refused.json()["error"]) == (503, "database_unavailable")
+    encrypted_sessions = postgres.psql("SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)"
+                                       " WHERE a.usename = 'payments_app' AND s.ssl")
+    assert int(encrypted_sessions) >= 1  # the trusted service's pooled session (the shared one uses loopback clear text)

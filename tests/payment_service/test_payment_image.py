@@ -2,6 +2,7 @@
 HEALTHCHECK the image can run, pins equal to the lock; built for real when a Docker engine is
 there (APP-1)."""
 
+import hashlib
 import json
 import os
 import re
@@ -10,12 +11,17 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
-from payment_service import pinned_requirements
+from config.model import ENVIRONMENTS
+from payment_service import config, pinned_requirements, rds_ca_bundle
 from payment_service.localservers import free_port
 
 pytestmark = pytest.mark.req("APP-1")
@@ -125,7 +131,7 @@ def test_the_image_requirements_are_the_lock_pins_with_hashes():
         assert f"\n{package}{pin} \\" in pinned_requirements.REQUIREMENTS_FILE.read_text()
 
 
-def test_the_image_command_serves_the_app_with_json_lines_logs(runtime, base_env):
+def test_the_image_command_serves_the_app_with_json_lines_logs(runtime, base_env, session_record):
     # The CMD as the container runs it; WORKDIR /app holds payment_service/ as the repository root does.
     command = exec_form(steps(runtime, "CMD")[0])
     port = free_port()
@@ -143,6 +149,7 @@ def test_the_image_command_serves_the_app_with_json_lines_logs(runtime, base_env
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]
+        session_record.add_output(output)
     assert status == 200
     lines = [json.loads(line) for line in output.splitlines()]
     assert any(line["request_id"] == "image-cmd" and line.get("route") == "/health" for line in lines)
@@ -182,3 +189,42 @@ def test_the_image_builds_and_runs_as_uid_1000():
         ]
     finally:
         subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True)
+
+
+# The AWS load balancer's default idle timeout; the ALB of the runtime stack keeps it.
+ALB_IDLE_TIMEOUT_SECONDS = 60
+UVICORN_DEFAULT_KEEP_ALIVE_SECONDS = 5
+
+
+def test_uvicorn_keeps_idle_connections_open_longer_than_the_load_balancer(runtime):
+    command = exec_form(steps(runtime, "CMD")[0])
+    keep_alive = (int(command[command.index("--timeout-keep-alive") + 1]) if "--timeout-keep-alive" in command
+                  else UVICORN_DEFAULT_KEEP_ALIVE_SECONDS)
+    assert keep_alive > ALB_IDLE_TIMEOUT_SECONDS
+
+
+def test_the_base_image_and_the_dockerfile_frontend_are_pinned_by_digest(image):
+    syntax = (SERVICE_DIR / "Dockerfile").read_text().splitlines()[0]
+    assert re.fullmatch(r"# syntax=docker/dockerfile:[\w.]+@sha256:[0-9a-f]{64}", syntax)
+    for stage in image:
+        assert re.fullmatch(r"python:[\w.-]+@sha256:[0-9a-f]{64}", stage["base"]), stage["name"]
+
+
+def test_the_image_ships_the_real_rds_ca_bundle_as_the_default_trust_for_postgres():
+    bundle = Path(config.RDS_CA_BUNDLE)
+    # GIVEN the bundle the service trusts by default, inside the build context and not ignored
+    assert bundle.is_relative_to(SERVICE_DIR) and bundle.parent.name not in (SERVICE_DIR / ".dockerignore").read_text()
+    # THEN it is byte for byte the bundle AWS publishes (as its generator pinned it) ...
+    assert hashlib.sha256(bundle.read_bytes()).hexdigest() == rds_ca_bundle.BUNDLE_SHA256
+    certificates = x509.load_pem_x509_certificates(bundle.read_bytes())
+    assert len(certificates) == 115
+    assert all(c.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == "Amazon RDS"
+               for c in certificates)
+    # ... and holds a current root for every region the environments deploy to
+    now = datetime.now(timezone.utc)
+    current_roots = {c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value for c in certificates
+                     if c.issuer == c.subject and c.not_valid_after_utc > now}
+    for environment in ENVIRONMENTS:
+        regions = yaml.safe_load((REPO_ROOT / "config" / "environments" / f"{environment}.yaml").read_text())["regions"]
+        for region in (regions["primary"]["name"], regions["secondary"]["name"]):
+            assert f"Amazon RDS {region} Root CA RSA2048 G1" in current_roots, (environment, region)

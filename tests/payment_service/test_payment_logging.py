@@ -1,10 +1,14 @@
 """JSON-lines logs carry the request ID and nothing secret: no credentials, amounts or card data (APP-1)."""
 
 import json
+import logging
 import re
+import sys
 import time
 
 import pytest
+
+from payment_service.logs import JsonLinesFormatter
 
 pytestmark = pytest.mark.req("APP-1")
 CARD_NUMBER = "4000056655665556"
@@ -46,9 +50,34 @@ def test_a_missing_or_unsafe_request_id_is_replaced_by_a_generated_one(client, c
     assert len(access_lines(captured_logs, generated)) == 1
 
 
-def test_logs_hold_no_credentials_amounts_or_card_numbers(
-    client, make_body, new_key, captured_logs, app_password, redis_server
-):
+@pytest.mark.parametrize("sent", [CARD_NUMBER, "req-4000-0566-5566-5556"], ids=["plain", "grouped"])
+def test_a_request_id_holding_a_card_number_is_replaced_and_never_logged(client, captured_logs, sent):
+    response = client.get("/health", headers={"X-Request-ID": sent})
+    generated = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    assert len(access_lines(captured_logs, generated)) == 1
+    assert "0566" not in json.dumps(captured_logs())
+
+
+def test_the_formatter_masks_credentials_tokens_and_card_numbers_in_any_line():
+    # GIVEN a line as a careless third-party library might write it, with a traceback
+    secrets = ["pw-in-url", "pw-in-pair", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", CARD_NUMBER, "4111 1111 1111 1111"]
+    message = (f"connect postgresql://app:{secrets[0]}@db:5432/x failed; retry with password={secrets[1]} "
+               f"Authorization: Bearer {secrets[2]} card {secrets[3]} or {secrets[4]}; order 12345678")
+    try:
+        raise RuntimeError(message)
+    except RuntimeError:
+        record = logging.LogRecord("third.party", logging.ERROR, __file__, 1, message, None, sys.exc_info())
+    record.detail = message
+    # WHEN it is formatted
+    line = JsonLinesFormatter().format(record)
+    # THEN no secret survives, in the message, the extras or the traceback; harmless digits do
+    assert not [secret for secret in secrets if secret in line]
+    assert json.loads(line)["message"].count("***") >= 2 and "order 12345678" in line
+
+
+def test_logs_hold_no_credentials_amounts_or_card_numbers(client, make_body, new_key, captured_logs,
+                                                          app_password, redis_server):
     key = new_key()
     client.post("/payments", json=make_body(amount_minor=DISTINCT_AMOUNT), headers={"Idempotency-Key": key})
     client.post("/payments", json=make_body(card_number=CARD_NUMBER), headers={"Idempotency-Key": new_key()})

@@ -1,6 +1,7 @@
 """Migrations run by a command, never when the service starts; repeated or concurrent runs are safe (APP-1)."""
 
 import json
+import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -58,3 +59,31 @@ def test_the_migrate_command_fails_with_a_clear_exit_code(cli, env, code):
     result = cli("migrate", env)
     assert result.returncode == code
     assert "Traceback" not in result.stderr
+
+
+def test_migration_2_keeps_every_payment_and_makes_keys_unique_per_merchant(postgres, empty_database, cli):
+    # GIVEN a database at version 1 holding payments (and their audit rows)
+    database, dsn = empty_database
+    version, name, sql = MIGRATIONS[0]
+    postgres.psql(f"SET ROLE {database}; CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+                  f" applied_at timestamptz NOT NULL DEFAULT now()); {sql};"
+                  f" INSERT INTO schema_migrations (version, name) VALUES ({version}, '{name}')", database=database)
+    postgres.psql("WITH p AS (INSERT INTO payments (idempotency_key, request_fingerprint, merchant_reference,"
+                  " customer_reference, amount_minor, currency) SELECT 'order-' || n, repeat('0', 64), 'shop-' || n,"
+                  " 'customer-1', 100 * n, 'EUR' FROM generate_series(1, 3) n RETURNING id)"
+                  " INSERT INTO payment_events (payment_id, event_type) SELECT id, 'payment.created' FROM p",
+                  database=database)
+    snapshot = "SELECT string_agg(id || merchant_reference || idempotency_key, ',' ORDER BY id) FROM payments"
+    before = postgres.psql(snapshot, database=database)
+    # WHEN the rest of the migrations run
+    assert cli("migrate", {"DATABASE_URL": dsn}).returncode == 0
+    # THEN every payment is still there, unchanged
+    assert postgres.psql(snapshot, database=database) == before
+    assert postgres.psql("SELECT count(*) FROM payment_events", database=database) == "3"
+    # AND another merchant may now use shop-1's key, while shop-1 still may not use it twice
+    insert = ("INSERT INTO payments (idempotency_key, request_fingerprint, merchant_reference, customer_reference,"
+              " amount_minor, currency) VALUES ('order-1', repeat('0', 64), '{merchant}', 'customer-1', 1, 'EUR')")
+    postgres.psql(insert.format(merchant="shop-2"), database=database)
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        postgres.psql(insert.format(merchant="shop-1"), database=database)
+    assert "payments_idempotency_key_unique" in refused.value.stderr

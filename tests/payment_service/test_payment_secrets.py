@@ -118,3 +118,21 @@ def test_the_redis_auth_token_can_come_from_a_secret(secrets_manager, redis_serv
     )
     health = service.client.get("/health").json()
     assert (health["checks"]["redis"] == "ok") is healthy
+
+
+def test_a_redis_secret_without_a_token_field_only_costs_the_cache(secrets_manager, launch, make_body, new_key,
+                                                                   captured_logs):
+    # GIVEN a Redis AUTH secret whose JSON has no token field (a configuration mistake)
+    arn = secrets_manager.create_secret(Name=f"meridian/test/redis-{uuid.uuid4().hex[:8]}",
+                                        SecretString=json.dumps({"user": "payments"}))["ARN"]
+    service = launch(secret_reader=SecretsManagerReader(client=secrets_manager),
+                     REDIS_AUTH_TOKEN="", REDIS_AUTH_SECRET_ARN=arn)
+    key, body = new_key(), make_body()
+    # WHEN payments are created, replayed and read
+    created = service.client.post("/payments", json=body, headers={"Idempotency-Key": key})
+    replay = service.client.post("/payments", json=body, headers={"Idempotency-Key": key})
+    read = service.client.get(f"/payments/{created.json()['id']}")
+    # THEN PostgreSQL serves them all, /health names Redis, and the log says what is wrong
+    assert [created.status_code, replay.status_code, read.status_code] == [201, 200, 200]
+    assert service.client.get("/health").json()["failed"] == ["redis"]
+    assert any("REDIS_AUTH_SECRET_ARN" in line.get("reason", "") for line in captured_logs())

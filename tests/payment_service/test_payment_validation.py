@@ -82,6 +82,33 @@ def test_a_missing_field_is_422_naming_it(client, make_body, new_key, field):
     assert [(d["field"], d["type"]) for d in response.json()["details"]] == [(f"body.{field}", "missing")]
 
 
+@pytest.mark.parametrize("field, value", [
+    ("customer_reference", CARD_NUMBER),
+    ("customer_reference", f"cust-{CARD_NUMBER}-x"),
+    ("merchant_reference", f"m{CARD_NUMBER}"),
+], ids=["alone", "inside", "merchant"])
+def test_a_reference_holding_a_card_number_is_422_and_nothing_is_stored(client, make_body, new_key, sql, field, value):
+    key = new_key()
+    response = client.post("/payments", json=make_body(**{field: value}), headers={"Idempotency-Key": key})
+    assert (response.status_code, response.json()["details"][0]["field"]) == (422, f"body.{field}")
+    assert "card number" in response.json()["details"][0]["message"]
+    assert CARD_NUMBER not in response.text
+    assert sql(f"SELECT count(*) FROM payments WHERE idempotency_key = '{key}'") == "0"
+
+
+def test_an_order_number_that_is_not_a_card_number_is_a_fine_reference(client, make_body, new_key):
+    # 16 digits failing the Luhn check, and a short digit run: ordinary order numbers
+    body = make_body(customer_reference="order-4111111111111112", merchant_reference=make_body()["merchant_reference"])
+    assert client.post("/payments", json=body, headers={"Idempotency-Key": new_key()}).status_code == 201
+
+
+def test_an_idempotency_key_holding_a_card_number_is_400(client, make_body, sql):
+    key = f"order-{CARD_NUMBER}"
+    response = client.post("/payments", json=make_body(), headers={"Idempotency-Key": key})
+    assert (response.status_code, response.json()["error"]) == (400, "idempotency_key_invalid")
+    assert sql(f"SELECT count(*) FROM payments WHERE idempotency_key = '{key}'") == "0"
+
+
 def test_a_card_number_is_refused_and_never_echoed_back(client, make_body, new_key):
     response = client.post("/payments", json=make_body(card_number=CARD_NUMBER), headers={"Idempotency-Key": new_key()})
     assert response.status_code == 422
