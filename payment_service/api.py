@@ -26,9 +26,13 @@ from .models import (
 from .payments import PaymentService
 
 router = APIRouter(tags=["payments"])
-_ERRORS = {400: {"description": "bad header, JSON or cursor"}, 401: {"description": "no valid bearer token"},
-           403: {"description": "not allowed for this caller"}, 422: {"description": "invalid field"},
-           503: {"description": "database or identity provider unavailable or busy"}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "bad header, JSON or cursor"},
+    401: {"description": "no valid bearer token"},
+    403: {"description": "not allowed for this caller"},
+    422: {"description": "invalid field"},
+    503: {"description": "database or identity provider unavailable or busy"},
+}
 
 
 async def payment_service(request: Request) -> PaymentService:
@@ -52,8 +56,11 @@ async def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-K
     if key is None:
         raise ApiError(400, "idempotency_key_required", "the Idempotency-Key header is required")
     if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
-        raise ApiError(400, "idempotency_key_invalid",
-                       "the Idempotency-Key header must be 8 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'")
+        raise ApiError(
+            400,
+            "idempotency_key_invalid",
+            "the Idempotency-Key header must be 8 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'",
+        )
     if contains_card_number(key):  # keys are stored: a card number must not become one
         raise ApiError(400, "idempotency_key_invalid", "the Idempotency-Key header must not contain a card number")
     return key
@@ -64,9 +71,16 @@ def _own_merchant(who: Caller, merchant_reference: str) -> None:
         raise ApiError(403, "merchant_mismatch", "the token's merchant may only act on its own merchant_reference")
 
 
-@router.post("/payments", status_code=201, response_model=Payment,
-             responses={200: {"description": "replay of an earlier request with the same key and body"},
-                        409: {"description": "key reused with a different body"}, **_ERRORS})
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=Payment,
+    responses={
+        200: {"description": "replay of an earlier request with the same key and body"},
+        409: {"description": "key reused with a different body"},
+        **_ERRORS,
+    },
+)
 async def create_payment(
     who: Annotated[Caller, Depends(merchant)],
     key: Annotated[str, Depends(idempotency_key)],
@@ -82,7 +96,9 @@ async def create_payment(
     return result.payment
 
 
-@router.get("/payments/{payment_id}", response_model=Payment, responses={404: {"description": "no such payment"}, **_ERRORS})
+@router.get(
+    "/payments/{payment_id}", response_model=Payment, responses={404: {"description": "no such payment"}, **_ERRORS}
+)
 async def get_payment(
     who: Annotated[Caller, Depends(caller)],
     payment_id: UUID,

@@ -25,8 +25,10 @@ def create_app(settings: Settings | None = None, *, secret_reader: SecretReader 
     secret ARN is configured (tests hand in a client for a local emulator)."""
     settings = settings or Settings.from_env()
     if settings.auth is None:
-        raise ConfigError("the API serves no anonymous callers: set AUTH_MERCHANT_ISSUER, AUTH_MERCHANT_AUDIENCE, "
-                          "AUTH_CUSTOMER_ISSUER and AUTH_CUSTOMER_AUDIENCE (the two user pools)")
+        raise ConfigError(
+            "the API serves no anonymous callers: set AUTH_MERCHANT_ISSUER, AUTH_MERCHANT_AUDIENCE, "
+            "AUTH_CUSTOMER_ISSUER and AUTH_CUSTOMER_AUDIENCE (the two user pools)"
+        )
     logs.configure(settings.log_level)
     reader = default_secret_reader(settings, secret_reader)
     database = Database(settings.database, DatabaseCredentials(settings.database, reader))

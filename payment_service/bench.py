@@ -100,8 +100,11 @@ async def load(url: str, token: str, seconds: float, concurrency: int, max_reque
                 "customer_reference": "bench-customer",
             }
             started = time.perf_counter()
-            response = await client.post("/payments", json=body, headers={"Idempotency-Key": f"bench-{uuid.uuid4()}",
-                                                                          "Authorization": f"Bearer {token}"})
+            response = await client.post(
+                "/payments",
+                json=body,
+                headers={"Idempotency-Key": f"bench-{uuid.uuid4()}", "Authorization": f"Bearer {token}"},
+            )
             latencies.append(time.perf_counter() - started)
             statuses[response.status_code] += 1
 
@@ -193,8 +196,15 @@ def run(seconds: float, concurrency: int, max_requests: int) -> dict:
         asyncio.run(prepare_database(dsn))
         port = free_port()
         progress(f"starting the service (uvicorn, one process) on {LOOPBACK}:{port}")
-        service = start_service({"DATABASE_URL": dsn, "REDIS_URL": redis_server.url,
-                                 "REDIS_AUTH_TOKEN": redis_server.password, **identity.env()}, port)
+        service = start_service(
+            {
+                "DATABASE_URL": dsn,
+                "REDIS_URL": redis_server.url,
+                "REDIS_AUTH_TOKEN": redis_server.password,
+                **identity.env(),
+            },
+            port,
+        )
         url = f"http://{LOOPBACK}:{port}"
         asyncio.run(wait_healthy(url))
         progress("warming up (2 s)")

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
@@ -56,6 +56,7 @@ class Cache:
 
     async def set_many(self, entries: dict[str, str]) -> None:
         """Stores each key's value with the cache TTL, in one round trip."""
+
         async def pipelined(client: redis.Redis) -> list[Any]:
             async with client.pipeline(transaction=False) as pipeline:
                 for key, value in entries.items():
@@ -71,7 +72,8 @@ class Cache:
         """Asks Redis directly, ignoring the cool-down: /health must tell the truth."""
         try:
             client = await self._get_client()
-            await client.ping()
+            # redis-py types its commands for the sync and async clients at once (Awaitable | bool)
+            await cast(Awaitable[bool], client.ping())
         except Exception as error:  # any failure means the same to /health: Redis is not usable
             raise RedisUnavailable(type(error).__name__) from error
 

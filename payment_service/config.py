@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 from urllib.parse import unquote, urlsplit
 
 SSL_MODES = ("auto", "disable", "require", "verify-full")
@@ -101,8 +102,10 @@ class RedisSettings:
         return urlsplit(self.url).scheme == "rediss"
 
     def __repr__(self) -> str:
-        return (f"RedisSettings(url={redacted_url(self.url)!r}, tls={self.tls}, "
-                f"auth={'set' if self.auth_token else 'unset'})")
+        return (
+            f"RedisSettings(url={redacted_url(self.url)!r}, tls={self.tls}, "
+            f"auth={'set' if self.auth_token else 'unset'})"
+        )
 
 
 @dataclass(frozen=True)
@@ -185,14 +188,20 @@ def _check_redis_url(url: str) -> None:
     """Errors name what is wrong, never the URL itself: it may carry a password."""
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise ConfigError(f"REDIS_URL has scheme {parts.scheme!r}; allowed: redis://host:port/db or rediss://host:port/db")
+        raise ConfigError(
+            f"REDIS_URL has scheme {parts.scheme!r}; allowed: redis://host:port/db or rediss://host:port/db"
+        )
     if parts.password:
         raise ConfigError("REDIS_URL must not hold a password; set REDIS_AUTH_TOKEN or REDIS_AUTH_SECRET_ARN")
     if parts.query or parts.fragment:
         # redis-py reads options such as password= or ssl_cert_reqs=none from the query string.
-        raise ConfigError("REDIS_URL must not carry query parameters; allowed: redis://host:port/db or rediss://host:port/db")
+        raise ConfigError(
+            "REDIS_URL must not carry query parameters; allowed: redis://host:port/db or rediss://host:port/db"
+        )
     if parts.scheme == "redis" and not is_loopback(parts.hostname):
-        raise ConfigError(f"REDIS_URL uses plain redis:// to {parts.hostname}; only loopback may skip TLS, use rediss://")
+        raise ConfigError(
+            f"REDIS_URL uses plain redis:// to {parts.hostname}; only loopback may skip TLS, use rediss://"
+        )
 
 
 def check_db_tls(host: str, sslmode: str) -> None:
@@ -237,12 +246,20 @@ def _population(reader: _EnvReader, population: str, default_claim: str) -> Popu
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
             raise ConfigError(f"{name} must be an https:// URL without credentials")
         if parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise ConfigError(f"{name} uses plain http:// to {parts.hostname}; only loopback may skip TLS, use https://")
-    audiences = tuple(part.strip() for part in (reader.text(f"AUTH_{population}_AUDIENCE") or "").split(",") if part.strip())
+            raise ConfigError(
+                f"{name} uses plain http:// to {parts.hostname}; only loopback may skip TLS, use https://"
+            )
+    audiences = tuple(
+        part.strip() for part in (reader.text(f"AUTH_{population}_AUDIENCE") or "").split(",") if part.strip()
+    )
     if not audiences:
         raise ConfigError(f"AUTH_{population}_AUDIENCE names no app client; allowed: client IDs separated by commas")
-    return PopulationSettings(issuer=issuer, audiences=audiences, jwks_url=jwks_url,
-                              id_claim=reader.text(f"AUTH_{population}_ID_CLAIM") or default_claim)
+    return PopulationSettings(
+        issuer=issuer,
+        audiences=audiences,
+        jwks_url=jwks_url,
+        id_claim=reader.text(f"AUTH_{population}_ID_CLAIM") or default_claim,
+    )
 
 
 class _EnvReader:

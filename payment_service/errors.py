@@ -30,8 +30,9 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                   **extra) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra
+) -> JSONResponse:
     if status == 503:
         headers = {**(headers or {}), "Retry-After": RETRY_AFTER_SECONDS}
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
@@ -88,12 +89,13 @@ async def _invalid_cursor(request: Request, error: InvalidCursor) -> JSONRespons
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation_failed)
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(AuthenticationFailed, _authentication_failed)
-    app.add_exception_handler(IdentityUnavailable, _identity_unavailable)
-    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
-    app.add_exception_handler(DatabaseBusy, _database_busy)
-    app.add_exception_handler(IdempotencyConflict, _idempotency_conflict)
-    app.add_exception_handler(InvalidCursor, _invalid_cursor)
+    # The decorator form: Starlette types add_exception_handler for handlers of any Exception.
+    app.exception_handler(RequestValidationError)(_validation_failed)
+    app.exception_handler(ApiError)(_api_error)
+    app.exception_handler(HTTPException)(_http_error)
+    app.exception_handler(AuthenticationFailed)(_authentication_failed)
+    app.exception_handler(IdentityUnavailable)(_identity_unavailable)
+    app.exception_handler(DatabaseUnavailable)(_database_unavailable)
+    app.exception_handler(DatabaseBusy)(_database_busy)
+    app.exception_handler(IdempotencyConflict)(_idempotency_conflict)
+    app.exception_handler(InvalidCursor)(_invalid_cursor)

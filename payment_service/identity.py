@@ -73,8 +73,9 @@ def fetch_jwks(url: str) -> dict[str, Any]:
 class SigningKeys:
     """One pool's published keys by key ID, loaded lazily and refreshed with a rate limit."""
 
-    def __init__(self, url: str, fetch: Callable[[str], dict[str, Any]] = fetch_jwks,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, url: str, fetch: Callable[[str], dict[str, Any]] = fetch_jwks, clock: Callable[[], float] = time.monotonic
+    ):
         self._url, self._fetch, self._clock = url, fetch, clock
         self._keys: dict[str, jwt.PyJWK] = {}
         self._loaded_at = float("-inf")
@@ -101,12 +102,20 @@ class SigningKeys:
             self.fetches += 1
             try:
                 document = await asyncio.to_thread(self._fetch, self._url)
-                keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(document).keys
-                        if key.key_id and key.public_key_use in (None, "sig")}
+                keys = {
+                    key.key_id: key
+                    for key in jwt.PyJWKSet.from_dict(document).keys
+                    if key.key_id and key.public_key_use in (None, "sig")
+                }
             except Exception as error:  # network, HTTP, JSON or key-format errors all mean "no new keys"
-                log.warning("signing keys could not be loaded", extra={
-                    "jwks_url": redacted_url(self._url), "error_type": type(error).__name__,
-                    "keys_kept": len(self._keys)})
+                log.warning(
+                    "signing keys could not be loaded",
+                    extra={
+                        "jwks_url": redacted_url(self._url),
+                        "error_type": type(error).__name__,
+                        "keys_kept": len(self._keys),
+                    },
+                )
                 if not self._keys:
                     raise IdentityUnavailable(type(error).__name__) from error
                 return
@@ -155,7 +164,9 @@ def _bearer_token(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise AuthenticationFailed("authentication_required", "send Authorization: Bearer <token> from the platform's user pool")
+        raise AuthenticationFailed(
+            "authentication_required", "send Authorization: Bearer <token> from the platform's user pool"
+        )
     if len(token) > MAX_TOKEN_LENGTH:
         raise AuthenticationFailed("token_invalid", f"the bearer token is longer than {MAX_TOKEN_LENGTH} characters")
     return token
@@ -164,7 +175,11 @@ def _bearer_token(authorization: str | None) -> str:
 def _verified_claims(token: str, key: jwt.PyJWK, settings: PopulationSettings) -> dict[str, Any]:
     try:
         return jwt.decode(
-            token, key, algorithms=list(ALGORITHMS), audience=list(settings.audiences), issuer=settings.issuer,
+            token,
+            key,
+            algorithms=list(ALGORITHMS),
+            audience=list(settings.audiences),
+            issuer=settings.issuer,
             leeway=CLOCK_SKEW_SECONDS,
             options={"require": ["exp", "iat", "iss", "aud"], "enforce_minimum_key_length": True},
         )

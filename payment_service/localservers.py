@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -30,6 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+from jwt.algorithms import RSAAlgorithm
 
 PG_BIN = Path(os.environ.get("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
 REDIS_SERVER = Path(os.environ.get("REDIS_SERVER_BIN", "/usr/bin/redis-server"))
@@ -75,27 +76,43 @@ class TestCertificates:
     key_file: Path
 
     @classmethod
-    def create(cls, directory: Path) -> "TestCertificates":
-        now = datetime.now(timezone.utc)
+    def create(cls, directory: Path) -> TestCertificates:
+        now = datetime.now(UTC)
         ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Meridian test CA")])
-        ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-              .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-              .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-              .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-              .sign(ca_key, hashes.SHA256()))
-        server = (x509.CertificateBuilder()
-                  .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LOOPBACK)]))
-                  .issuer_name(ca_name).public_key(server_key.public_key()).serial_number(x509.random_serial_number())
-                  .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-                  .add_extension(x509.SubjectAlternativeName(
-                      [x509.IPAddress(IPv4Address(LOOPBACK)), x509.DNSName("localhost")]), critical=False)
-                  .sign(ca_key, hashes.SHA256()))
+        ca = (
+            x509.CertificateBuilder()
+            .subject_name(ca_name)
+            .issuer_name(ca_name)
+            .public_key(ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(ca_key, hashes.SHA256())
+        )
+        server = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LOOPBACK)]))
+            .issuer_name(ca_name)
+            .public_key(server_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(IPv4Address(LOOPBACK)), x509.DNSName("localhost")]),
+                critical=False,
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
         certificates = cls(directory / "test-ca.pem", directory / "server.crt", directory / "server.key")
         certificates.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
         certificates.cert_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
-        certificates.key_file.write_bytes(server_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        certificates.key_file.write_bytes(
+            server_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         certificates.key_file.chmod(0o600)  # PostgreSQL refuses a key others can read
         return certificates
 
@@ -115,7 +132,7 @@ class LocalPostgres:
         return self.root / "data"
 
     @classmethod
-    def start(cls, tls: bool = False) -> "LocalPostgres":
+    def start(cls, tls: bool = False) -> LocalPostgres:
         root = Path(tempfile.mkdtemp(prefix="meridian-pg-"))
         certificates = TestCertificates.create(root) if tls else None
         if os.geteuid() == 0:
@@ -152,8 +169,10 @@ class LocalPostgres:
         """Starts the (stopped) server again on the same port and data directory."""
         options = f"-c listen_addresses={LOOPBACK} -p {self.port} -k {self.root} -c max_connections=200"
         if self.certificates is not None:
-            options += (f" -c ssl=on -c ssl_cert_file={self.certificates.cert_file}"
-                        f" -c ssl_key_file={self.certificates.key_file}")
+            options += (
+                f" -c ssl=on -c ssl_cert_file={self.certificates.cert_file}"
+                f" -c ssl_key_file={self.certificates.key_file}"
+            )
         self._run_as_postgres(
             [
                 str(PG_BIN / "pg_ctl"),
@@ -218,9 +237,25 @@ class LocalPostgres:
         """Runs BEGIN and `statements` as the superuser in a session of its own and keeps that
         transaction (and every lock it took) open until the block ends, then commits."""
         session = subprocess.Popen(
-            [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", LOOPBACK, "-p", str(self.port),
-             "-U", PG_SUPERUSER, "-d", database],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                str(PG_BIN / "psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                LOOPBACK,
+                "-p",
+                str(self.port),
+                "-U",
+                PG_SUPERUSER,
+                "-d",
+                database,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PGPASSWORD": self.superuser_password, "PGCONNECT_TIMEOUT": "5"},
         )
         commands = cast(IO[str], session.stdin)  # a pipe: stdin=PIPE above
@@ -368,15 +403,26 @@ class LocalIdentityProvider:
         return f"meridian-{pool}-app-client"
 
     def env(self) -> dict[str, str]:
-        return {f"AUTH_{pool[:-1].upper()}_{part}": value for pool in self.POOLS
-                for part, value in (("ISSUER", self.issuer(pool)), ("AUDIENCE", self.audience(pool)))}
+        return {
+            f"AUTH_{pool[:-1].upper()}_{part}": value
+            for pool in self.POOLS
+            for part, value in (("ISSUER", self.issuer(pool)), ("AUDIENCE", self.audience(pool)))
+        }
 
     def token(self, pool: str, subject: str, *, signing_key: SigningKey | None = None, **claims) -> str:
         """An ID token of `pool` naming `subject`; keyword arguments override or add claims
         (a claim set to None is left out)."""
         now = int(time.time())
-        body = {"iss": self.issuer(pool), "aud": self.audience(pool), "sub": str(uuid.uuid4()), "token_use": "id",
-                "iat": now, "exp": now + 3600, self.POOLS[pool]: subject, **claims}
+        body = {
+            "iss": self.issuer(pool),
+            "aud": self.audience(pool),
+            "sub": str(uuid.uuid4()),
+            "token_use": "id",
+            "iat": now,
+            "exp": now + 3600,
+            self.POOLS[pool]: subject,
+            **claims,
+        }
         body = {name: value for name, value in body.items() if value is not None}
         token = (signing_key or self._signing[pool]).sign(body)
         self.issued.append(token)
@@ -404,11 +450,11 @@ class SigningKey:
     private_key: rsa.RSAPrivateKey
 
     @classmethod
-    def generate(cls) -> "SigningKey":
+    def generate(cls) -> SigningKey:
         return cls(uuid.uuid4().hex, rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
     def jwk(self) -> dict:
-        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        public = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
         return {**public, "kid": self.key_id, "use": "sig", "alg": "RS256"}
 
     def sign(self, claims: dict) -> str:

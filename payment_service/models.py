@@ -40,8 +40,11 @@ def _no_card_number(reference: str) -> str:
 
 def is_valid_reference(value: str) -> bool:
     """What Reference accepts, for values that do not come through a model (token claims)."""
-    return (REFERENCE_MIN_LENGTH <= len(value) <= REFERENCE_MAX_LENGTH and _REFERENCE.fullmatch(value) is not None
-            and not contains_card_number(value))
+    return (
+        REFERENCE_MIN_LENGTH <= len(value) <= REFERENCE_MAX_LENGTH
+        and _REFERENCE.fullmatch(value) is not None
+        and not contains_card_number(value)
+    )
 
 
 Reference = Annotated[

@@ -78,10 +78,12 @@ class PaymentCache:
 
     async def remember(self, merchant: str, key: str, payment: Payment) -> None:
         """Both entries in one round trip, after the commit that decided them."""
-        await self._cache.set_many({
-            idempotency_key(merchant, key): json.dumps({"payment_id": str(payment.id)}),
-            payment_key(payment.id): payment.model_dump_json(),
-        })
+        await self._cache.set_many(
+            {
+                idempotency_key(merchant, key): json.dumps({"payment_id": str(payment.id)}),
+                payment_key(payment.id): payment.model_dump_json(),
+            }
+        )
 
     async def remember_payment(self, payment: Payment) -> None:
         await self._cache.set_many({payment_key(payment.id): payment.model_dump_json()})

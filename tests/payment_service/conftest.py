@@ -139,8 +139,12 @@ def app_dsn(postgres, app_password) -> str:
 @pytest.fixture(scope="session")
 def base_env(app_dsn, redis_server, identity) -> dict[str, str]:
     """The environment a local run of the service gets: loopback DSN, Redis with AUTH, the two pools."""
-    return {"DATABASE_URL": app_dsn, "REDIS_URL": redis_server.url, "REDIS_AUTH_TOKEN": redis_server.password,
-            **identity.env()}
+    return {
+        "DATABASE_URL": app_dsn,
+        "REDIS_URL": redis_server.url,
+        "REDIS_AUTH_TOKEN": redis_server.password,
+        **identity.env(),
+    }
 
 
 @dataclass
@@ -207,12 +211,14 @@ def launch(base_env, merchant, as_merchant):
 
         def start(secret_reader=None, **overrides) -> RunningService:
             return stack.enter_context(running_service({**base_env, **overrides}, secret_reader, as_merchant(merchant)))
+
         yield start
 
 
 @pytest.fixture
 def make_body(merchant):
     """A valid POST /payments body of the test's merchant; keyword arguments override fields."""
+
     def build(**overrides) -> dict:
         body = {
             "amount_minor": 1999,

@@ -22,13 +22,19 @@ def remove_rows(sql, payment_id):
     sql(f"DELETE FROM payment_events WHERE payment_id = '{payment_id}'; DELETE FROM payments WHERE id = '{payment_id}'")
 
 
-UNREADABLE = ["not json at all", '{"payment_id": ', "[]", json.dumps({"payment_id": "not-a-uuid"}),
-              json.dumps({"fingerprint": "0" * 64})]
+UNREADABLE = [
+    "not json at all",
+    '{"payment_id": ',
+    "[]",
+    json.dumps({"payment_id": "not-a-uuid"}),
+    json.dumps({"fingerprint": "0" * 64}),
+]
 
 
 @pytest.mark.parametrize("entry", UNREADABLE, ids=["not-json", "cut-short", "wrong-type", "bad-id", "old-format"])
-def test_an_unreadable_idempotency_entry_is_a_miss_and_is_replaced(client, make_body, new_key, merchant, redis_cache,
-                                                                   entry):
+def test_an_unreadable_idempotency_entry_is_a_miss_and_is_replaced(
+    client, make_body, new_key, merchant, redis_cache, entry
+):
     # GIVEN a payment whose Redis idempotency entry was corrupted
     key, body = new_key(), make_body()
     created = post(client, key, body).json()
@@ -75,8 +81,10 @@ def test_a_replay_whose_row_is_gone_is_decided_by_postgres(client, make_body, ne
     again = post(client, key, body)
     # THEN the key is free in PostgreSQL, so it creates the payment anew; Redis follows
     assert again.status_code == 201 and again.json()["id"] != gone["id"]
-    assert sql(f"SELECT id FROM payments WHERE merchant_reference = '{merchant}' AND idempotency_key = '{key}'") == \
-        again.json()["id"]
+    assert (
+        sql(f"SELECT id FROM payments WHERE merchant_reference = '{merchant}' AND idempotency_key = '{key}'")
+        == again.json()["id"]
+    )
     assert json.loads(redis_cache.get(idempotency_key(merchant, key))) == {"payment_id": again.json()["id"]}
 
 

@@ -13,8 +13,9 @@ DUPLICATES = 60
 async def post_all(url: str, key: str, bodies: list[dict], headers: dict[str, str]) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=len(bodies))
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits, headers=headers) as client:
-        return await asyncio.gather(*(client.post("/payments", json=body, headers={"Idempotency-Key": key})
-                                      for body in bodies))
+        return await asyncio.gather(
+            *(client.post("/payments", json=body, headers={"Idempotency-Key": key}) for body in bodies)
+        )
 
 
 @pytest.mark.asyncio
@@ -47,7 +48,7 @@ async def test_concurrent_requests_reusing_a_key_with_two_bodies_store_only_the_
     responses = await post_all(service.url, key, [first, second] * (DUPLICATES // 2), as_merchant(merchant))
     winner = next(r.json() for r in responses if r.status_code == 201)
     winning_body = first if winner["amount_minor"] == first["amount_minor"] else second
-    for body, response in zip([first, second] * (DUPLICATES // 2), responses):
+    for body, response in zip([first, second] * (DUPLICATES // 2), responses, strict=True):
         if body is winning_body:
             assert response.status_code in (200, 201) and response.json() == winner
         else:

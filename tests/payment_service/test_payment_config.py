@@ -9,7 +9,12 @@ from redis.asyncio.connection import SSLConnection
 
 from payment_service.cache import redis_client
 from payment_service.config import (
-    RDS_CA_BUNDLE, ConfigError, DatabaseSettings, DbCredentials, Settings, effective_sslmode,
+    RDS_CA_BUNDLE,
+    ConfigError,
+    DatabaseSettings,
+    DbCredentials,
+    Settings,
+    effective_sslmode,
 )
 from payment_service.credentials import credentials_from_secret, redis_token_from_secret
 from payment_service.database import ssl_for
@@ -47,7 +52,9 @@ def test_the_deployed_configuration_reads_the_secret_and_the_startup_delay():
     assert settings.redis.tls
 
 
-@pytest.mark.parametrize("env", [{}, {"DB_SSLMODE": "auto"}, {"DB_SSLMODE": "verify-full"}], ids=["unset", "auto", "verify-full"])
+@pytest.mark.parametrize(
+    "env", [{}, {"DB_SSLMODE": "auto"}, {"DB_SSLMODE": "verify-full"}], ids=["unset", "auto", "verify-full"]
+)
 def test_postgres_beyond_loopback_gets_verified_tls_by_default(env):
     assert effective_sslmode(REMOTE_HOST, database_settings(**env)) == "verify-full"
 
@@ -79,24 +86,46 @@ def test_redis_over_rediss_uses_tls_and_the_auth_token():
     assert connection.password == "token"
 
 
-@pytest.mark.parametrize("env, named", [
-    ({"DB_SECRET_ARN": "", "DATABASE_URL": ""}, "DB_SECRET_ARN"),
-    ({"DB_SECRET_ARN": "", "DATABASE_URL": f"postgresql://app:pw@{REMOTE_HOST}/payments", "DB_SSLMODE": "disable"},
-     "DB_SSLMODE"),
-    ({"DB_SECRET_ARN": "", "DATABASE_URL": "mysql://app@127.0.0.1/payments"}, "DATABASE_URL"),
-    ({"DB_SECRET_ARN": "", "DATABASE_URL": "postgresql://app@127.0.0.1/p?sslmode=disable"}, "DATABASE_URL"),
-    ({"DB_SSLMODE": "prefer"}, "DB_SSLMODE"),
-    ({"DB_SSL_ROOT_CERT": "/nonexistent/ca.pem"}, "DB_SSL_ROOT_CERT"),
-    ({"REDIS_URL": "redis://master.cache.example.internal:6379/0"}, "REDIS_URL"),
-    ({"REDIS_URL": "rediss://:token@master.cache.example.internal:6379/0"}, "REDIS_URL"),
-    ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
-    ({"STARTUP_DELAY_SECONDS": "3600"}, "STARTUP_DELAY_SECONDS"),
-    ({"STARTUP_DELAY_SECONDS": "soon"}, "STARTUP_DELAY_SECONDS"),
-    ({"DB_POOL_MIN": "20", "DB_POOL_MAX": "5"}, "DB_POOL_MIN"),
-    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
-], ids=["no-database", "clear-text-remote", "not-postgres", "query-in-url", "unknown-sslmode", "ca-bundle-missing",
-        "clear-text-redis", "password-in-redis-url", "not-redis", "delay-too-long", "delay-not-a-number",
-        "pool-inverted", "log-level"])
+@pytest.mark.parametrize(
+    "env, named",
+    [
+        ({"DB_SECRET_ARN": "", "DATABASE_URL": ""}, "DB_SECRET_ARN"),
+        (
+            {
+                "DB_SECRET_ARN": "",
+                "DATABASE_URL": f"postgresql://app:pw@{REMOTE_HOST}/payments",
+                "DB_SSLMODE": "disable",
+            },
+            "DB_SSLMODE",
+        ),
+        ({"DB_SECRET_ARN": "", "DATABASE_URL": "mysql://app@127.0.0.1/payments"}, "DATABASE_URL"),
+        ({"DB_SECRET_ARN": "", "DATABASE_URL": "postgresql://app@127.0.0.1/p?sslmode=disable"}, "DATABASE_URL"),
+        ({"DB_SSLMODE": "prefer"}, "DB_SSLMODE"),
+        ({"DB_SSL_ROOT_CERT": "/nonexistent/ca.pem"}, "DB_SSL_ROOT_CERT"),
+        ({"REDIS_URL": "redis://master.cache.example.internal:6379/0"}, "REDIS_URL"),
+        ({"REDIS_URL": "rediss://:token@master.cache.example.internal:6379/0"}, "REDIS_URL"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
+        ({"STARTUP_DELAY_SECONDS": "3600"}, "STARTUP_DELAY_SECONDS"),
+        ({"STARTUP_DELAY_SECONDS": "soon"}, "STARTUP_DELAY_SECONDS"),
+        ({"DB_POOL_MIN": "20", "DB_POOL_MAX": "5"}, "DB_POOL_MIN"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+    ids=[
+        "no-database",
+        "clear-text-remote",
+        "not-postgres",
+        "query-in-url",
+        "unknown-sslmode",
+        "ca-bundle-missing",
+        "clear-text-redis",
+        "password-in-redis-url",
+        "not-redis",
+        "delay-too-long",
+        "delay-not-a-number",
+        "pool-inverted",
+        "log-level",
+    ],
+)
 def test_bad_configuration_is_one_error_naming_the_variable(env, named):
     with pytest.raises(ConfigError, match=named):
         Settings.from_env({**DEPLOYED, **env})
@@ -132,11 +161,15 @@ def test_the_redis_token_secret_may_be_bare_or_json():
 PASSWORD = "s3cret-in-the-url"
 
 
-@pytest.mark.parametrize("url, named", [
-    (f"http://:{PASSWORD}@cache.example.internal:6379/0", "scheme 'http'"),
-    (f"rediss://master.cache.example.internal:6379/0?password={PASSWORD}", "query parameters"),
-    ("rediss://master.cache.example.internal:6379/0?ssl_cert_reqs=none", "query parameters"),
-], ids=["wrong-scheme-with-password", "password-in-query", "certificate-checks-off"])
+@pytest.mark.parametrize(
+    "url, named",
+    [
+        (f"http://:{PASSWORD}@cache.example.internal:6379/0", "scheme 'http'"),
+        (f"rediss://master.cache.example.internal:6379/0?password={PASSWORD}", "query parameters"),
+        ("rediss://master.cache.example.internal:6379/0?ssl_cert_reqs=none", "query parameters"),
+    ],
+    ids=["wrong-scheme-with-password", "password-in-query", "certificate-checks-off"],
+)
 def test_a_refused_redis_url_is_named_but_never_echoed(url, named):
     with pytest.raises(ConfigError, match=named) as refused:
         Settings.from_env({**DEPLOYED, "REDIS_URL": url})
@@ -144,14 +177,19 @@ def test_a_refused_redis_url_is_named_but_never_echoed(url, named):
 
 
 def test_the_settings_repr_holds_no_password_or_token():
-    settings = Settings.from_env({"DATABASE_URL": f"postgresql://app:{PASSWORD}@127.0.0.1:5432/payments",
-                                  "REDIS_AUTH_TOKEN": f"token-{PASSWORD}"})
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": f"postgresql://app:{PASSWORD}@127.0.0.1:5432/payments",
+            "REDIS_AUTH_TOKEN": f"token-{PASSWORD}",
+        }
+    )
     assert PASSWORD not in repr(settings)
     assert "redis://127.0.0.1:6379/0" in repr(settings)  # what is safe to show still shows
 
 
-def test_the_service_reaches_postgres_over_verified_tls_only_with_the_right_ca(postgres, app_dsn, launch, make_body,
-                                                                              new_key):
+def test_the_service_reaches_postgres_over_verified_tls_only_with_the_right_ca(
+    postgres, app_dsn, launch, make_body, new_key
+):
     # GIVEN the test PostgreSQL serving TLS with a certificate from a throwaway CA
     ca_file = str(postgres.certificates.ca_file)
     # WHEN the service connects with verify-full, trusting that CA, or the shipped RDS bundle
@@ -161,6 +199,10 @@ def test_the_service_reaches_postgres_over_verified_tls_only_with_the_right_ca(p
     assert trusted.client.post("/payments", json=make_body(), headers={"Idempotency-Key": new_key()}).status_code == 201
     refused = untrusted.client.post("/payments", json=make_body(), headers={"Idempotency-Key": new_key()})
     assert (refused.status_code, refused.json()["error"]) == (503, "database_unavailable")
-    encrypted_sessions = postgres.psql("SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)"
-                                       " WHERE a.usename = 'payments_app' AND s.ssl")
-    assert int(encrypted_sessions) >= 1  # the trusted service's pooled session (the shared one uses loopback clear text)
+    encrypted_sessions = postgres.psql(
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)"
+        " WHERE a.usename = 'payments_app' AND s.ssl"
+    )
+    assert (
+        int(encrypted_sessions) >= 1
+    )  # the trusted service's pooled session (the shared one uses loopback clear text)

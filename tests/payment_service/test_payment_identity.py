@@ -38,10 +38,16 @@ def test_without_a_token_no_payment_endpoint_answers(anonymous, created, make_bo
     # GIVEN a payment, and a caller without a token
     key = new_key()
     # WHEN it tries to create, read and list
-    answers = [post(anonymous, key, make_body()), anonymous.get(f"/payments/{created['id']}"),
-               anonymous.get("/payments", params={"merchant": created["merchant_reference"]}),
-               anonymous.get("/payments", params={"merchant": created["merchant_reference"]},
-                             headers={"Authorization": "Basic dXNlcjpwdw=="})]
+    answers = [
+        post(anonymous, key, make_body()),
+        anonymous.get(f"/payments/{created['id']}"),
+        anonymous.get("/payments", params={"merchant": created["merchant_reference"]}),
+        anonymous.get(
+            "/payments",
+            params={"merchant": created["merchant_reference"]},
+            headers={"Authorization": "Basic dXNlcjpwdw=="},
+        ),
+    ]
     # THEN each is a 401 that says how to authenticate, reveals nothing and stores nothing
     for answer in answers:
         assert (answer.status_code, answer.json()["error"]) == (401, "authentication_required")
@@ -59,7 +65,8 @@ def forged_tokens(identity, merchant):
     valid = identity.merchant_token(merchant)
     header, payload, signature = valid.split(".")
     tampered_payload = jwt.utils.base64url_encode(
-        jwt.utils.base64url_decode(payload).replace(merchant.encode(), b"merchant-victim")).decode()
+        jwt.utils.base64url_decode(payload).replace(merchant.encode(), b"merchant-victim")
+    ).decode()
     return {
         "expired": identity.merchant_token(merchant, iat=now - 7200, exp=now - 3600),
         "other-audience": identity.merchant_token(merchant, aud="someone-elses-app-client"),
@@ -69,12 +76,24 @@ def forged_tokens(identity, merchant):
         "signed-by-an-unpublished-key": identity.token("merchants", merchant, signing_key=unpublished),
         "unknown-key-id": identity.token("merchants", merchant, signing_key=SigningKey.generate()),
         "tampered-payload": f"{header}.{tampered_payload}.{signature}",
-        "alg-none": jwt.encode({"iss": identity.issuer("merchants"), "aud": identity.audience("merchants"),
-                                "custom:merchant_id": merchant, "iat": now, "exp": now + 600}, None, algorithm="none",
-                               headers={"kid": published.key_id}),
+        "alg-none": jwt.encode(
+            {
+                "iss": identity.issuer("merchants"),
+                "aud": identity.audience("merchants"),
+                "custom:merchant_id": merchant,
+                "iat": now,
+                "exp": now + 600,
+            },
+            None,
+            algorithm="none",
+            headers={"kid": published.key_id},
+        ),
         "hs256-with-the-public-key": jwt.api_jws.PyJWS().encode(
-            jwt.utils.base64url_decode(payload), published.jwk()["n"].encode(), algorithm="HS256",
-            headers={"kid": published.key_id}),
+            jwt.utils.base64url_decode(payload),
+            published.jwk()["n"].encode(),
+            algorithm="HS256",
+            headers={"kid": published.key_id},
+        ),
         "no-merchant-claim": identity.token("merchants", merchant, **{"custom:merchant_id": None}),
         "card-number-as-merchant": identity.merchant_token("4111111111111111"),
         "not-a-jwt": "not.a.jwt",
@@ -116,8 +135,10 @@ def test_the_same_key_from_two_merchants_makes_two_payments(service, make_body, 
     key = f"order-{uuid.uuid4().hex[:8]}"
     first, second = (make_body(merchant_reference=f"shop-{n}-{uuid.uuid4().hex[:8]}") for n in (1, 2))
     # WHEN each posts its payment with that key, and each replays it
-    answers = [post(service.client, key, body, **as_merchant(body["merchant_reference"]))
-               for body in (first, second, first, second)]
+    answers = [
+        post(service.client, key, body, **as_merchant(body["merchant_reference"]))
+        for body in (first, second, first, second)
+    ]
     # THEN each merchant got its own payment, and its replay got that payment back
     assert [answer.status_code for answer in answers] == [201, 201, 200, 200]
     assert answers[0].json()["id"] != answers[1].json()["id"]
@@ -134,8 +155,10 @@ def test_a_customer_reads_the_payments_made_for_them_and_nothing_else(created, s
 
 def test_a_customer_token_can_neither_create_nor_list(created, service, as_customer, make_body, new_key):
     customer = as_customer(created["customer_reference"])
-    answers = [post(service.client, new_key(), make_body(), **customer),
-               service.client.get("/payments", params={"merchant": created["merchant_reference"]}, headers=customer)]
+    answers = [
+        post(service.client, new_key(), make_body(), **customer),
+        service.client.get("/payments", params={"merchant": created["merchant_reference"]}, headers=customer),
+    ]
     assert [(answer.status_code, answer.json()["error"]) for answer in answers] == [(403, "forbidden")] * 2
 
 
@@ -145,8 +168,14 @@ def test_forged_key_ids_cost_at_most_one_fetch_of_the_signing_keys(launch, ident
     assert service.client.get("/payments", params={"merchant": merchant}).status_code == 200
     fetched = identity.jwks_requests["merchants"]
     # WHEN a burst of tokens arrives signed with key IDs nobody published
-    answers = [service.client.get("/payments", params={"merchant": merchant}, headers=bearer(
-        identity.token("merchants", merchant, signing_key=SigningKey.generate()))) for _ in range(5)]
+    answers = [
+        service.client.get(
+            "/payments",
+            params={"merchant": merchant},
+            headers=bearer(identity.token("merchants", merchant, signing_key=SigningKey.generate())),
+        )
+        for _ in range(5)
+    ]
     # THEN all are refused, and the keys were fetched again at most once
     assert {answer.status_code for answer in answers} == {401}
     assert identity.jwks_requests["merchants"] - fetched <= 1
@@ -159,11 +188,15 @@ def test_a_rotated_signing_key_is_picked_up(launch, monkeypatch, session_record)
         monkeypatch.setattr(identity_module, "REFRESH_INTERVAL_SECONDS", 0.2)
         service = launch(**provider.env())
         before = {"Authorization": f"Bearer {provider.merchant_token('merchant-rotating')}"}
-        assert service.client.get("/payments", params={"merchant": "merchant-rotating"}, headers=before).status_code == 200
+        assert (
+            service.client.get("/payments", params={"merchant": "merchant-rotating"}, headers=before).status_code == 200
+        )
         provider.rotate("merchants")
         time.sleep(0.3)
         after = {"Authorization": f"Bearer {provider.merchant_token('merchant-rotating')}"}
-        assert service.client.get("/payments", params={"merchant": "merchant-rotating"}, headers=after).status_code == 200
+        assert (
+            service.client.get("/payments", params={"merchant": "merchant-rotating"}, headers=after).status_code == 200
+        )
     finally:
         session_record.sensitive.update(provider.issued)
         provider.stop()
@@ -176,13 +209,20 @@ def test_without_reachable_signing_keys_requests_get_503_and_retry_after(launch,
     assert answer.headers["Retry-After"] == "2"
 
 
-@pytest.mark.parametrize("overrides, named", [
-    (lambda env: {"AUTH_CUSTOMER_ISSUER": ""}, "AUTH_CUSTOMER_ISSUER"),
-    (lambda env: {"AUTH_MERCHANT_AUDIENCE": " , "}, "AUTH_MERCHANT_AUDIENCE"),
-    (lambda env: {"AUTH_MERCHANT_ISSUER": "http://cognito.example.com/pool"}, "AUTH_MERCHANT_ISSUER"),
-    (lambda env: {"AUTH_CUSTOMER_JWKS_URL": "https://user:pw@keys.example.com/jwks.json"}, "AUTH_CUSTOMER_JWKS_URL"),
-    (lambda env: {"AUTH_CUSTOMER_ISSUER": env["AUTH_MERCHANT_ISSUER"]}, "two different user pools"),
-], ids=["half-configured", "empty-audience", "plain-http-issuer", "credentials-in-jwks-url", "same-pool-twice"])
+@pytest.mark.parametrize(
+    "overrides, named",
+    [
+        (lambda env: {"AUTH_CUSTOMER_ISSUER": ""}, "AUTH_CUSTOMER_ISSUER"),
+        (lambda env: {"AUTH_MERCHANT_AUDIENCE": " , "}, "AUTH_MERCHANT_AUDIENCE"),
+        (lambda env: {"AUTH_MERCHANT_ISSUER": "http://cognito.example.com/pool"}, "AUTH_MERCHANT_ISSUER"),
+        (
+            lambda env: {"AUTH_CUSTOMER_JWKS_URL": "https://user:pw@keys.example.com/jwks.json"},
+            "AUTH_CUSTOMER_JWKS_URL",
+        ),
+        (lambda env: {"AUTH_CUSTOMER_ISSUER": env["AUTH_MERCHANT_ISSUER"]}, "two different user pools"),
+    ],
+    ids=["half-configured", "empty-audience", "plain-http-issuer", "credentials-in-jwks-url", "same-pool-twice"],
+)
 def test_bad_identity_configuration_is_one_error_naming_the_variable(base_env, overrides, named):
     with pytest.raises(ConfigError, match=named):
         Settings.from_env({**base_env, **overrides(base_env)})

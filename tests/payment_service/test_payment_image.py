@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -198,8 +198,11 @@ UVICORN_DEFAULT_KEEP_ALIVE_SECONDS = 5
 
 def test_uvicorn_keeps_idle_connections_open_longer_than_the_load_balancer(runtime):
     command = exec_form(steps(runtime, "CMD")[0])
-    keep_alive = (int(command[command.index("--timeout-keep-alive") + 1]) if "--timeout-keep-alive" in command
-                  else UVICORN_DEFAULT_KEEP_ALIVE_SECONDS)
+    keep_alive = (
+        int(command[command.index("--timeout-keep-alive") + 1])
+        if "--timeout-keep-alive" in command
+        else UVICORN_DEFAULT_KEEP_ALIVE_SECONDS
+    )
     assert keep_alive > ALB_IDLE_TIMEOUT_SECONDS
 
 
@@ -218,12 +221,17 @@ def test_the_image_ships_the_real_rds_ca_bundle_as_the_default_trust_for_postgre
     assert hashlib.sha256(bundle.read_bytes()).hexdigest() == rds_ca_bundle.BUNDLE_SHA256
     certificates = x509.load_pem_x509_certificates(bundle.read_bytes())
     assert len(certificates) == 115
-    assert all(c.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == "Amazon RDS"
-               for c in certificates)
+    assert all(
+        c.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == "Amazon RDS"
+        for c in certificates
+    )
     # ... and holds a current root for every region the environments deploy to
-    now = datetime.now(timezone.utc)
-    current_roots = {c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value for c in certificates
-                     if c.issuer == c.subject and c.not_valid_after_utc > now}
+    now = datetime.now(UTC)
+    current_roots = {
+        c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        for c in certificates
+        if c.issuer == c.subject and c.not_valid_after_utc > now
+    }
     for environment in ENVIRONMENTS:
         regions = yaml.safe_load((REPO_ROOT / "config" / "environments" / f"{environment}.yaml").read_text())["regions"]
         for region in (regions["primary"]["name"], regions["secondary"]["name"]):

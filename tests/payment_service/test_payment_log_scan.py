@@ -13,8 +13,9 @@ pytestmark = [pytest.mark.req("APP-1"), pytest.mark.req("SEC-9")]
 CARD_NUMBERS = ("4111111111111111", "4000056655665556", "4111-1111-1111-1111", "4000-0566-5566-5556")
 
 
-def test_no_log_line_of_the_whole_run_holds_a_secret_or_card_number(session_record, identity, launch, client,
-                                                                   make_body, new_key, base_env):
+def test_no_log_line_of_the_whole_run_holds_a_secret_or_card_number(
+    session_record, identity, launch, client, make_body, new_key, base_env
+):
     # GIVEN the run so far, plus requests that put a secret or a card number wherever a client can
     degraded = launch(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # logs Redis failures
     degraded.client.post("/payments", json=make_body(), headers={"Idempotency-Key": new_key()})

@@ -61,9 +61,17 @@ def test_a_request_id_holding_a_card_number_is_replaced_and_never_logged(client,
 
 def test_the_formatter_masks_credentials_tokens_and_card_numbers_in_any_line():
     # GIVEN a line as a careless third-party library might write it, with a traceback
-    secrets = ["pw-in-url", "pw-in-pair", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", CARD_NUMBER, "4111 1111 1111 1111"]
-    message = (f"connect postgresql://app:{secrets[0]}@db:5432/x failed; retry with password={secrets[1]} "
-               f"Authorization: Bearer {secrets[2]} card {secrets[3]} or {secrets[4]}; order 12345678")
+    secrets = [
+        "pw-in-url",
+        "pw-in-pair",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+        CARD_NUMBER,
+        "4111 1111 1111 1111",
+    ]
+    message = (
+        f"connect postgresql://app:{secrets[0]}@db:5432/x failed; retry with password={secrets[1]} "
+        f"Authorization: Bearer {secrets[2]} card {secrets[3]} or {secrets[4]}; order 12345678"
+    )
     try:
         raise RuntimeError(message)
     except RuntimeError:
@@ -76,8 +84,9 @@ def test_the_formatter_masks_credentials_tokens_and_card_numbers_in_any_line():
     assert json.loads(line)["message"].count("***") >= 2 and "order 12345678" in line
 
 
-def test_logs_hold_no_credentials_amounts_or_card_numbers(client, make_body, new_key, captured_logs,
-                                                          app_password, redis_server):
+def test_logs_hold_no_credentials_amounts_or_card_numbers(
+    client, make_body, new_key, captured_logs, app_password, redis_server
+):
     key = new_key()
     client.post("/payments", json=make_body(amount_minor=DISTINCT_AMOUNT), headers={"Idempotency-Key": key})
     client.post("/payments", json=make_body(card_number=CARD_NUMBER), headers={"Idempotency-Key": new_key()})

@@ -37,8 +37,12 @@ def test_the_migrate_command_creates_the_schema_once_and_reports_in_json(postgre
     first, second = cli("migrate", {"DATABASE_URL": dsn}), cli("migrate", {"DATABASE_URL": dsn})
     assert (first.returncode, second.returncode) == (0, 0)
     assert tables(postgres, database) == "payment_events,payments,schema_migrations"
-    reports = [json.loads(line) for run in (first, second) for line in run.stdout.splitlines()
-               if json.loads(line)["message"] == "migrations done"]
+    reports = [
+        json.loads(line)
+        for run in (first, second)
+        for line in run.stdout.splitlines()
+        if json.loads(line)["message"] == "migrations done"
+    ]
     assert [report["applied_versions"] for report in reports] == [",".join(str(m[0]) for m in MIGRATIONS), "none"]
 
 
@@ -65,14 +69,19 @@ def test_migration_2_keeps_every_payment_and_makes_keys_unique_per_merchant(post
     # GIVEN a database at version 1 holding payments (and their audit rows)
     database, dsn = empty_database
     version, name, sql = MIGRATIONS[0]
-    postgres.psql(f"SET ROLE {database}; CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
-                  f" applied_at timestamptz NOT NULL DEFAULT now()); {sql};"
-                  f" INSERT INTO schema_migrations (version, name) VALUES ({version}, '{name}')", database=database)
-    postgres.psql("WITH p AS (INSERT INTO payments (idempotency_key, request_fingerprint, merchant_reference,"
-                  " customer_reference, amount_minor, currency) SELECT 'order-' || n, repeat('0', 64), 'shop-' || n,"
-                  " 'customer-1', 100 * n, 'EUR' FROM generate_series(1, 3) n RETURNING id)"
-                  " INSERT INTO payment_events (payment_id, event_type) SELECT id, 'payment.created' FROM p",
-                  database=database)
+    postgres.psql(
+        f"SET ROLE {database}; CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+        f" applied_at timestamptz NOT NULL DEFAULT now()); {sql};"
+        f" INSERT INTO schema_migrations (version, name) VALUES ({version}, '{name}')",
+        database=database,
+    )
+    postgres.psql(
+        "WITH p AS (INSERT INTO payments (idempotency_key, request_fingerprint, merchant_reference,"
+        " customer_reference, amount_minor, currency) SELECT 'order-' || n, repeat('0', 64), 'shop-' || n,"
+        " 'customer-1', 100 * n, 'EUR' FROM generate_series(1, 3) n RETURNING id)"
+        " INSERT INTO payment_events (payment_id, event_type) SELECT id, 'payment.created' FROM p",
+        database=database,
+    )
     snapshot = "SELECT string_agg(id || merchant_reference || idempotency_key, ',' ORDER BY id) FROM payments"
     before = postgres.psql(snapshot, database=database)
     # WHEN the rest of the migrations run
@@ -81,8 +90,10 @@ def test_migration_2_keeps_every_payment_and_makes_keys_unique_per_merchant(post
     assert postgres.psql(snapshot, database=database) == before
     assert postgres.psql("SELECT count(*) FROM payment_events", database=database) == "3"
     # AND another merchant may now use shop-1's key, while shop-1 still may not use it twice
-    insert = ("INSERT INTO payments (idempotency_key, request_fingerprint, merchant_reference, customer_reference,"
-              " amount_minor, currency) VALUES ('order-1', repeat('0', 64), '{merchant}', 'customer-1', 1, 'EUR')")
+    insert = (
+        "INSERT INTO payments (idempotency_key, request_fingerprint, merchant_reference, customer_reference,"
+        " amount_minor, currency) VALUES ('order-1', repeat('0', 64), '{merchant}', 'customer-1', 1, 'EUR')"
+    )
     postgres.psql(insert.format(merchant="shop-2"), database=database)
     with pytest.raises(subprocess.CalledProcessError) as refused:
         postgres.psql(insert.format(merchant="shop-1"), database=database)

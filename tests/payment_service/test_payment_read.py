@@ -26,8 +26,12 @@ def test_listing_pages_through_one_merchants_payments_newest_first(client, make_
     merchant = make_body()["merchant_reference"]
     created = [create(client, new_key, make_body(merchant_reference=merchant, amount_minor=100 + n)) for n in range(7)]
     other = make_body(merchant_reference=f"other-{merchant}")
-    assert service.client.post("/payments", json=other, headers={"Idempotency-Key": new_key(),
-                                                                 **as_merchant(other["merchant_reference"])}).status_code == 201
+    assert (
+        service.client.post(
+            "/payments", json=other, headers={"Idempotency-Key": new_key(), **as_merchant(other["merchant_reference"])}
+        ).status_code
+        == 201
+    )
     # WHEN the merchant's payments are listed three at a time
     pages, cursor = [], None
     while True:
@@ -44,5 +48,4 @@ def test_listing_pages_through_one_merchants_payments_newest_first(client, make_
 
 
 def test_a_merchant_without_payments_gets_an_empty_last_page(client, merchant):
-    assert client.get("/payments", params={"merchant": merchant}).json() == {
-        "items": [], "next_cursor": None}
+    assert client.get("/payments", params={"merchant": merchant}).json() == {"items": [], "next_cursor": None}

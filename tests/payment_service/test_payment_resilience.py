@@ -95,8 +95,9 @@ def wait_until(condition, timeout=10.0):
         time.sleep(0.05)
 
 
-def test_a_crash_between_the_payment_and_its_audit_event_leaves_neither(fragile, launch, make_body, new_key,
-                                                                        redis_cache, merchant):
+def test_a_crash_between_the_payment_and_its_audit_event_leaves_neither(
+    fragile, launch, make_body, new_key, redis_cache, merchant
+):
     # GIVEN an audit insert that hangs, so the payment row is written but not committed
     server, dsn = fragile
     server.psql(SLOW_AUDIT, database="fragile")
@@ -114,8 +115,9 @@ def test_a_crash_between_the_payment_and_its_audit_event_leaves_neither(fragile,
     # THEN the client got a 503 and neither store holds any trace of the payment
     assert answer["response"].status_code == 503
     assert server.psql(f"SELECT count(*) FROM payments WHERE idempotency_key = '{key}'", database="fragile") == "0"
-    assert server.psql("SELECT count(*) FROM payment_events", database="fragile") == \
-        server.psql("SELECT count(*) FROM payments", database="fragile")
+    assert server.psql("SELECT count(*) FROM payment_events", database="fragile") == server.psql(
+        "SELECT count(*) FROM payments", database="fragile"
+    )
     assert redis_cache.exists(idempotency_key(merchant, key)) == 0
     # AND the same request succeeds once PostgreSQL is back
     assert post(service.client, key, body).status_code == 201

@@ -120,13 +120,16 @@ def test_the_redis_auth_token_can_come_from_a_secret(secrets_manager, redis_serv
     assert (health["checks"]["redis"] == "ok") is healthy
 
 
-def test_a_redis_secret_without_a_token_field_only_costs_the_cache(secrets_manager, launch, make_body, new_key,
-                                                                   captured_logs):
+def test_a_redis_secret_without_a_token_field_only_costs_the_cache(
+    secrets_manager, launch, make_body, new_key, captured_logs
+):
     # GIVEN a Redis AUTH secret whose JSON has no token field (a configuration mistake)
-    arn = secrets_manager.create_secret(Name=f"meridian/test/redis-{uuid.uuid4().hex[:8]}",
-                                        SecretString=json.dumps({"user": "payments"}))["ARN"]
-    service = launch(secret_reader=SecretsManagerReader(client=secrets_manager),
-                     REDIS_AUTH_TOKEN="", REDIS_AUTH_SECRET_ARN=arn)
+    arn = secrets_manager.create_secret(
+        Name=f"meridian/test/redis-{uuid.uuid4().hex[:8]}", SecretString=json.dumps({"user": "payments"})
+    )["ARN"]
+    service = launch(
+        secret_reader=SecretsManagerReader(client=secrets_manager), REDIS_AUTH_TOKEN="", REDIS_AUTH_SECRET_ARN=arn
+    )
     key, body = new_key(), make_body()
     # WHEN payments are created, replayed and read
     created = service.client.post("/payments", json=body, headers={"Idempotency-Key": key})

@@ -82,11 +82,15 @@ def test_a_missing_field_is_422_naming_it(client, make_body, new_key, field):
     assert [(d["field"], d["type"]) for d in response.json()["details"]] == [(f"body.{field}", "missing")]
 
 
-@pytest.mark.parametrize("field, value", [
-    ("customer_reference", CARD_NUMBER),
-    ("customer_reference", f"cust-{CARD_NUMBER}-x"),
-    ("merchant_reference", f"m{CARD_NUMBER}"),
-], ids=["alone", "inside", "merchant"])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("customer_reference", CARD_NUMBER),
+        ("customer_reference", f"cust-{CARD_NUMBER}-x"),
+        ("merchant_reference", f"m{CARD_NUMBER}"),
+    ],
+    ids=["alone", "inside", "merchant"],
+)
 def test_a_reference_holding_a_card_number_is_422_and_nothing_is_stored(client, make_body, new_key, sql, field, value):
     key = new_key()
     response = client.post("/payments", json=make_body(**{field: value}), headers={"Idempotency-Key": key})
@@ -162,8 +166,11 @@ def test_listing_with_invalid_parameters_is_422_naming_the_parameter(client, que
     assert [d["field"] for d in response.json()["details"]] == [field]
 
 
-@pytest.mark.parametrize("cursor", ["not-base64!", "bm90IGpzb24", "WyJub3QtYS1kYXRlIiwgIngiXQ"],
-                         ids=["not-base64", "not-json", "wrong-content"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["not-base64!", "bm90IGpzb24", "WyJub3QtYS1kYXRlIiwgIngiXQ"],
+    ids=["not-base64", "not-json", "wrong-content"],
+)
 def test_a_forged_cursor_is_400(client, merchant, cursor):
     response = client.get("/payments", params={"merchant": merchant, "cursor": cursor})
     assert (response.status_code, response.json()["error"]) == (400, "cursor_invalid")
