@@ -4,8 +4,9 @@
 
 Starts its own PostgreSQL, Redis and user pools on loopback (localservers), migrates, runs the
 service under uvicorn exactly as the image's CMD does, and fires new payments at it from this
-process, as one merchant with a bearer token, for a bounded time. Then pgbench (or asyncpg when pgbench is missing) inserts the same rows straight
-into the same database. Loopback only; everything it starts is stopped at the end. Not a test.
+process, as one merchant with a bearer token, for a bounded time. Then pgbench (or asyncpg when
+pgbench is missing) inserts the same rows straight into the same database. Loopback only;
+everything it starts is stopped at the end. Not a test.
 """
 
 from __future__ import annotations

@@ -108,8 +108,6 @@ class Cache:
         if self._reader is None:
             raise RedisUnavailable("REDIS_AUTH_SECRET_ARN is set but no Secrets Manager reader was configured")
         try:
-            if self._reader is None:
-                raise RuntimeError("REDIS_AUTH_SECRET_ARN is set but no Secrets Manager reader was configured")
             text = await asyncio.to_thread(self._reader.read, self._settings.auth_secret_arn)
         except Exception as error:  # botocore raises many types; any of them means "no token now"
             raise RedisUnavailable(f"AUTH token secret unreadable: {type(error).__name__}") from error
