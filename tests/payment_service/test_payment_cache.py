@@ -8,8 +8,10 @@ import pytest
 from pydantic import create_model
 
 from payment_service import payment_cache
+from payment_service.cache import Cache
+from payment_service.config import Settings
 from payment_service.models import Payment
-from payment_service.payment_cache import idempotency_key, payment_key
+from payment_service.payment_cache import PaymentCache, idempotency_key, payment_key
 
 pytestmark = pytest.mark.req("APP-1")
 
@@ -112,3 +114,21 @@ def test_an_entry_pointing_at_another_merchants_payment_cannot_answer_a_replay(
     replay = post(client, key, body)
     # THEN PostgreSQL finds that the entry does not hold for this merchant and key, and answers with its own payment
     assert (replay.status_code, replay.json()) == (200, own)
+
+
+@pytest.mark.asyncio
+async def test_an_unreadable_entry_is_deleted_even_when_nothing_replaces_it(base_env, redis_cache):
+    # GIVEN corrupt entries, read directly, with no request that would write them again
+    cache = Cache(Settings.from_env(base_env).redis, None)
+    entries = PaymentCache(cache)
+    payment_id = uuid.uuid4()
+    redis_cache.set(idempotency_key("merchant-x", "key-unreadable"), "{")
+    redis_cache.set(payment_key(payment_id), "{")
+    try:
+        # WHEN they are read
+        found = (await entries.replayed_payment_id("merchant-x", "key-unreadable"), await entries.payment(payment_id))
+    finally:
+        await cache.close()
+    # THEN both are misses, and both are gone
+    assert found == (None, None)
+    assert redis_cache.exists(idempotency_key("merchant-x", "key-unreadable"), payment_key(payment_id)) == 0

@@ -41,10 +41,17 @@ def wait_until(condition, timeout=10.0):
 async def test_a_repeatable_read_default_does_not_turn_duplicates_into_errors(
     postgres, own_database, launch, make_body, new_key, merchant, as_merchant
 ):
-    # GIVEN a role whose sessions default to REPEATABLE READ
+    # GIVEN a role whose sessions default to REPEATABLE READ, a service with a connection per request,
+    # and an audit insert slow enough that every duplicate meets the first one's uncommitted row
     role, dsn = own_database
     postgres.psql(f"ALTER ROLE {role} SET default_transaction_isolation = 'repeatable read'")
-    service = launch(DATABASE_URL=dsn)
+    postgres.psql(
+        "CREATE FUNCTION slow_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW;"
+        " END $$; CREATE TRIGGER slow_audit BEFORE INSERT ON payment_events FOR EACH ROW EXECUTE FUNCTION slow_audit()",
+        database=role,
+    )
+    service = launch(DATABASE_URL=dsn, DB_POOL_MIN="8")
+    assert service.client.get(f"/payments/{uuid.uuid4()}").status_code == 404  # pool open, keys loaded
     key, body = new_key(), make_body()
     # WHEN 8 duplicates race
     async with httpx.AsyncClient(base_url=service.url, timeout=30, headers=as_merchant(merchant)) as client:
