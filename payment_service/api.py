@@ -40,7 +40,8 @@ async def payment_service(request: Request) -> PaymentService:
 
 
 async def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
-    """Resolved first, so an anonymous request learns nothing else about the endpoint."""
+    """Resolved before every other parameter and before body validation (only a body that is not
+    JSON at all is answered first), so an anonymous request learns nothing about the endpoint."""
     authenticator: Authenticator = request.app.state.authenticator
     return await authenticator.caller(authorization)
 
