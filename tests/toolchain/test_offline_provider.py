@@ -281,11 +281,21 @@ def test_terraform_test_runs_plan_and_apply_assertions(lifecycle, tmp_path):
     assert "Success! 2 passed, 0 failed." in result.stdout, result.stdout
 
 
-@pytest.mark.req("DC-4")
-def test_terraform_sees_exactly_the_generated_schema(lifecycle):
-    served = lifecycle.terraform.json("providers", "schema", "-json")
+def _without_deprecation_marks(node):
+    if isinstance(node, dict):
+        return {key: _without_deprecation_marks(value) for key, value in node.items() if key != "deprecated"}
+    return node
 
-    assert aws_schemas(served) == aws_schemas(schema_file(lifecycle.terraform.cli_config))
+
+@pytest.mark.req("DC-4")
+def test_terraform_sees_the_generated_schema_plus_the_deprecation_table(lifecycle):
+    served = aws_schemas(lifecycle.terraform.json("providers", "schema", "-json"))
+
+    assert _without_deprecation_marks(served) == aws_schemas(schema_file(lifecycle.terraform.cli_config))
+    bucket = served["resource_schemas"]["aws_s3_bucket"]["block"]
+    assert bucket["attributes"]["acl"]["deprecated"] is True and bucket["block_types"]["versioning"]["block"]["deprecated"] is True
+    assert "deprecated" not in bucket["attributes"]["bucket"]
+    assert served["data_source_schemas"]["aws_region"]["block"]["attributes"]["name"]["deprecated"] is True
 
 
 @pytest.mark.req("DC-4")

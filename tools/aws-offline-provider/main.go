@@ -24,7 +24,9 @@ func main() {
 	if err == nil {
 		var loaded *catalog
 		if loaded, err = loadCatalog(schemaPath); err == nil {
-			err = serve(loaded, *debug)
+			if err = markDeprecations(loaded); err == nil {
+				err = serve(loaded, *debug)
+			}
 		}
 	}
 	if err != nil {

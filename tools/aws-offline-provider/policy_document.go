@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -67,9 +68,16 @@ func renderPolicyDocument(document policyDocument) (string, string, error) {
 		}
 		statements = mergeBySid(statements, parsed)
 	}
+	if err := checkUniqueSids(document.Statements); err != nil {
+		return "", "", err
+	}
 	own := make([]renderedStatement, len(document.Statements))
 	for index, statement := range document.Statements {
-		own[index] = renderStatement(statement)
+		rendered, err := renderStatement(statement, document.Version)
+		if err != nil {
+			return "", "", err
+		}
+		own[index] = rendered
 	}
 	statements = mergeBySid(statements, own)
 	for _, override := range document.Overrides {
@@ -92,22 +100,89 @@ func renderPolicyDocument(document policyDocument) (string, string, error) {
 	return string(pretty), string(minified), err
 }
 
-func renderStatement(statement policyStatement) renderedStatement {
+func renderStatement(statement policyStatement, version string) (renderedStatement, error) {
 	effect := statement.Effect
 	if effect == "" {
 		effect = "Allow"
+	}
+	// Like the real provider: `&{...}` stands for an IAM policy variable `${...}` (Terraform would
+	// interpolate `${`) in resources, principals and condition values, never in actions.
+	resources, err := policyVariables(statement.Resources, version)
+	if err != nil {
+		return renderedStatement{}, err
+	}
+	notResources, err := policyVariables(statement.NotResources, version)
+	if err != nil {
+		return renderedStatement{}, err
+	}
+	principals, err := principalVariables(statement.Principals, version)
+	if err != nil {
+		return renderedStatement{}, err
+	}
+	notPrincipals, err := principalVariables(statement.NotPrincipals, version)
+	if err != nil {
+		return renderedStatement{}, err
+	}
+	conditions := make([]policyCondition, len(statement.Conditions))
+	for index, condition := range statement.Conditions {
+		conditions[index] = condition
+		if conditions[index].Values, err = policyVariables(condition.Values, version); err != nil {
+			return renderedStatement{}, err
+		}
 	}
 	return renderedStatement{
 		Sid:          statement.Sid,
 		Effect:       effect,
 		Action:       collapse(statement.Actions),
 		NotAction:    collapse(statement.NotActions),
-		Resource:     collapse(statement.Resources),
-		NotResource:  collapse(statement.NotResources),
-		Principal:    renderPrincipals(statement.Principals),
-		NotPrincipal: renderPrincipals(statement.NotPrincipals),
-		Condition:    renderConditions(statement.Conditions),
+		Resource:     collapse(resources),
+		NotResource:  collapse(notResources),
+		Principal:    renderPrincipals(principals),
+		NotPrincipal: renderPrincipals(notPrincipals),
+		Condition:    renderConditions(conditions),
+	}, nil
+}
+
+// checkUniqueSids refuses two statements of one document with the same non-empty Sid, as the real
+// provider does (merging by Sid is only for source and override documents).
+func checkUniqueSids(statements []policyStatement) error {
+	seen := map[string]bool{}
+	for _, statement := range statements {
+		if statement.Sid == "" {
+			continue
+		}
+		if seen[statement.Sid] {
+			return fmt.Errorf("duplicate Sid (%s): remove the Sid or make it unique", statement.Sid)
+		}
+		seen[statement.Sid] = true
 	}
+	return nil
+}
+
+// legacyPolicyVersion predates policy variables, so `&{` cannot be written in it.
+const legacyPolicyVersion = "2008-10-17"
+
+func policyVariables(values []string, version string) ([]string, error) {
+	out := make([]string, len(values))
+	for index, value := range values {
+		if version == legacyPolicyVersion && strings.Contains(value, "&{") {
+			return nil, fmt.Errorf("found &{ sequence in (%s), which policy version %s does not support", value, legacyPolicyVersion)
+		}
+		out[index] = strings.ReplaceAll(value, "&{", "${")
+	}
+	return out, nil
+}
+
+func principalVariables(principals []policyPrincipal, version string) ([]policyPrincipal, error) {
+	out := make([]policyPrincipal, len(principals))
+	for index, principal := range principals {
+		identifiers, err := policyVariables(principal.Identifiers, version)
+		if err != nil {
+			return nil, err
+		}
+		out[index] = policyPrincipal{Type: principal.Type, Identifiers: identifiers}
+	}
+	return out, nil
 }
 
 // collapse is nil for no values, the string for one, and a sorted list (descending, like the real
@@ -124,21 +199,30 @@ func collapse(values []string) any {
 	return sorted
 }
 
-// renderPrincipals maps type to identifiers; the wildcard principal renders as "*".
+// renderPrincipals renders principals as the real provider does: a bare "*" only for a single
+// principal of type "*" whose one identifier is "*" (IAM refuses "*" in trust policies otherwise);
+// else type to identifiers, each block's identifiers sorted descending and appended in block order,
+// one identifier as a string.
 func renderPrincipals(principals []policyPrincipal) any {
 	if len(principals) == 0 {
 		return nil
 	}
+	if only := principals[0]; len(principals) == 1 && only.Type == "*" && len(only.Identifiers) == 1 && only.Identifiers[0] == "*" {
+		return "*"
+	}
 	byType := map[string][]string{}
 	for _, principal := range principals {
-		if principal.Type == "*" {
-			return "*"
-		}
-		byType[principal.Type] = append(byType[principal.Type], principal.Identifiers...)
+		identifiers := append([]string(nil), principal.Identifiers...)
+		sort.Sort(sort.Reverse(sort.StringSlice(identifiers)))
+		byType[principal.Type] = append(byType[principal.Type], identifiers...)
 	}
 	rendered := make(map[string]any, len(byType))
 	for principalType, identifiers := range byType {
-		rendered[principalType] = collapse(identifiers)
+		if len(identifiers) == 1 {
+			rendered[principalType] = identifiers[0]
+		} else {
+			rendered[principalType] = identifiers
+		}
 	}
 	return rendered
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -120,5 +121,57 @@ func TestCollapseSortsLikeTheRealProvider(t *testing.T) {
 	}
 	if got := collapse(nil); got != nil {
 		t.Errorf("collapse(nil) = %v, want nil", got)
+	}
+}
+
+func TestRenderPolicyDocumentRefusesDuplicateSidsLikeTheRealProvider(t *testing.T) {
+	twice := policyStatement{Sid: "Read", Actions: []string{"s3:GetObject"}, Resources: []string{"*"}}
+	unnamed := policyStatement{Actions: []string{"s3:ListBucket"}, Resources: []string{"*"}}
+
+	_, _, err := renderPolicyDocument(policyDocument{Statements: []policyStatement{twice, twice}})
+	if err == nil || !strings.Contains(err.Error(), "duplicate Sid (Read)") {
+		t.Fatalf("two statements with Sid Read must be an error, got %v", err)
+	}
+	if _, _, err := renderPolicyDocument(policyDocument{Statements: []policyStatement{unnamed, unnamed}}); err != nil {
+		t.Errorf("statements without a Sid may repeat: %v", err)
+	}
+}
+
+func TestRenderPrincipalsKeepsMixedWildcardListsAsTheRealProviderDoes(t *testing.T) {
+	cases := []struct {
+		principals []policyPrincipal
+		want       any
+	}{
+		{[]policyPrincipal{{Type: "*", Identifiers: []string{"*"}}}, "*"},
+		{[]policyPrincipal{{Type: "AWS", Identifiers: []string{"*"}}}, map[string]any{"AWS": "*"}},
+		{[]policyPrincipal{{Type: "*", Identifiers: []string{"*"}}, {Type: "AWS", Identifiers: []string{"arn:aws:iam::123456789012:root"}}},
+			map[string]any{"*": "*", "AWS": "arn:aws:iam::123456789012:root"}},
+		{[]policyPrincipal{{Type: "AWS", Identifiers: []string{"*", "arn:aws:iam::123456789012:root"}}},
+			map[string]any{"AWS": []string{"arn:aws:iam::123456789012:root", "*"}}},
+	}
+	for _, c := range cases {
+		if got := renderPrincipals(c.principals); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("renderPrincipals(%v) = %#v, want %#v", c.principals, got, c.want)
+		}
+	}
+}
+
+func TestPolicyVariablesAreWrittenWithAnAmpersand(t *testing.T) {
+	statement := policyStatement{
+		Actions:    []string{"s3:GetObject"},
+		Resources:  []string{"arn:aws:s3:::home/&{aws:username}/*"},
+		Principals: []policyPrincipal{{Type: "AWS", Identifiers: []string{"arn:aws:iam::123456789012:user/&{aws:username}"}}},
+		Conditions: []policyCondition{{Test: "StringLike", Variable: "s3:prefix", Values: []string{"&{aws:username}/"}}},
+	}
+
+	_, minified, err := renderPolicyDocument(policyDocument{Statements: []policyStatement{statement}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(minified, "&{") || strings.Count(minified, "${aws:username}") != 3 {
+		t.Errorf("&{ must become ${ in resources, principals and condition values: %s", minified)
+	}
+	if _, _, err := renderPolicyDocument(policyDocument{Version: "2008-10-17", Statements: []policyStatement{statement}}); err == nil {
+		t.Error("policy version 2008-10-17 has no variables; &{ must be an error there")
 	}
 }

@@ -9,9 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// fallbackRegion is used when neither the provider block nor the environment names a region.
-const fallbackRegion = "us-east-1"
-
 // offlineProvider serves the generated hashicorp/aws schema and plays the provider's part of the
 // protocol with synthetic values, without any network access.
 type offlineProvider struct {
@@ -44,7 +41,7 @@ func regionFromEnvironment() string {
 			return region
 		}
 	}
-	return fallbackRegion
+	return ""
 }
 
 func errorDiagnostics(summary, detail string) []*tfprotov6.Diagnostic {
@@ -101,6 +98,11 @@ func (p *offlineProvider) ConfigureProvider(_ context.Context, req *tfprotov6.Co
 		}
 		settings.defaultTags, settings.defaultTagsKnown = defaultTagsOf(attributes["default_tags"])
 	}
+	if settings.region == "" && config.IsFullyKnown() {
+		// The real provider has no default region either; a silent one would hide a missing setting.
+		return &tfprotov6.ConfigureProviderResponse{Diagnostics: errorDiagnostics("Missing region value",
+			`The provider needs a region: set "region" in the provider block, or AWS_REGION or AWS_DEFAULT_REGION.`)}, nil
+	}
 	p.mu.Lock()
 	p.settings = settings
 	p.mu.Unlock()
@@ -155,12 +157,24 @@ func (p *offlineProvider) StopProvider(context.Context, *tfprotov6.StopProviderR
 	return &tfprotov6.StopProviderResponse{}, nil
 }
 
-func (p *offlineProvider) ValidateResourceConfig(context.Context, *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	return &tfprotov6.ValidateResourceConfigResponse{}, nil
+// ValidateResourceConfig and ValidateDataResourceConfig add only the deprecation warnings
+// (deprecations.go): Terraform core has checked the configuration against the schema.
+func (p *offlineProvider) ValidateResourceConfig(_ context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	schema, known := p.catalog.resources[req.TypeName]
+	if !known {
+		return &tfprotov6.ValidateResourceConfigResponse{}, nil
+	}
+	return &tfprotov6.ValidateResourceConfigResponse{Diagnostics: deprecationWarnings(schema, req.TypeName, req.Config,
+		deprecatedResourceArguments, deprecatedResourceTypes, "Deprecated Resource")}, nil
 }
 
-func (p *offlineProvider) ValidateDataResourceConfig(context.Context, *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	return &tfprotov6.ValidateDataResourceConfigResponse{}, nil
+func (p *offlineProvider) ValidateDataResourceConfig(_ context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
+	schema, known := p.catalog.dataSources[req.TypeName]
+	if !known {
+		return &tfprotov6.ValidateDataResourceConfigResponse{}, nil
+	}
+	return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: deprecationWarnings(schema, req.TypeName, req.Config,
+		deprecatedDataSourceAttributes, deprecatedDataSourceTypes, "Deprecated Data Source")}, nil
 }
 
 func (p *offlineProvider) GetFunctions(context.Context, *tfprotov6.GetFunctionsRequest) (*tfprotov6.GetFunctionsResponse, error) {
