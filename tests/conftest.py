@@ -1,4 +1,8 @@
-"""Session-wide fixtures: every environment is synthesized once per test session, in parallel."""
+"""Session-wide fixtures: every environment is synthesized once per test session, in parallel.
+
+`--req DC-2` (repeatable) runs only the tests marked with that requirement: `-k` cannot select by a
+marker's argument.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,33 @@ import os
 import pytest
 
 from config.model import ENVIRONMENTS
-from tests.support.synth import Synthesized, finish_synth, start_synth
+from tests.support.synth import STRICT_SYNTH_ENV, Synthesized, finish_synth, start_synth
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--req", action="append", default=[], metavar="ID", help="run only the tests that prove this requirement (e.g. DC-2)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = {requirement.upper() for requirement in config.getoption("req")}
+    if not wanted:
+        return
+    selected, deselected = [], []
+    for item in items:
+        proves = {str(arg).upper() for marker in item.iter_markers("req") for arg in marker.args}
+        (selected if proves & wanted else deselected).append(item)
+    config.hook.pytest_deselected(items=deselected)
+    items[:] = selected
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory) -> dict[str, Synthesized]:
     root = tmp_path_factory.mktemp("synth")
-    running = {env: start_synth(env, root / env) for env in ENVIRONMENTS}
+    running = {env: start_synth(env, root / env, **STRICT_SYNTH_ENV) for env in ENVIRONMENTS}
     return {env: finish_synth(env, root / env, process) for env, process in running.items()}
 
 

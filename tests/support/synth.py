@@ -11,6 +11,14 @@ from tools.tfplan.synth import ROOT, start_synth, synth_env  # noqa: F401  (re-e
 
 ROLES = ("state", "primary", "secondary", "global")
 
+# Tests synthesize strictly (DC-9): Python hides DeprecationWarning outside __main__, so a deprecated
+# call in stacks/ or config/ would pass a grep of stderr; as errors it fails synth. jsii libraries
+# built with deprecation checks throw on a deprecated member under JSII_DEPRECATED=fail.
+STRICT_SYNTH_ENV = {
+    "PYTHONWARNINGS": "error::DeprecationWarning,error::PendingDeprecationWarning",
+    "JSII_DEPRECATED": "fail",
+}
+
 
 @dataclass
 class Synthesized:
