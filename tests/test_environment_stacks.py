@@ -1,12 +1,16 @@
-"""DC-3, DC-7, DC-8: stacks per region, cross-stack outputs, names, tags, no hard-coded place."""
+"""DC-3, DC-7, DC-8, SEC-9: stacks per region, cross-stack outputs, names, tags, TLS-only buckets,
+no hard-coded place; prod differs from non-prod in the synthesized stacks."""
 
+import copy
 import json
 import re
 
 import pytest
 
 from config import load
+from tests.support.bucket_policy import tls_problems
 from tests.support.synth import ROLES, ROOT
+from tests.support.tags import config_tag_problems
 
 
 @pytest.mark.req("DC-3")
@@ -79,3 +83,92 @@ def test_no_region_or_account_is_hard_coded_in_code():
                 if pattern.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+@pytest.mark.req("SEC-9")
+@pytest.mark.req("DC-2")
+@pytest.mark.parametrize("name", ["dev", "staging", "prod"])
+def test_every_bucket_of_every_stack_denies_non_tls_requests_to_bucket_and_objects(synthesized, name):
+    stacks = synthesized[name].stacks
+    assert sum(len(s.get("resource", {}).get("aws_s3_bucket", {})) for s in stacks.values()) >= 2
+    assert [problem for stack_name, stack in stacks.items() for problem in tls_problems(stack_name, stack)] == []
+
+
+TLS_MUTATIONS = {
+    "objects dropped": lambda s: s.update(Resource=s["Resource"][0]),
+    "principal narrowed": lambda s: s.update(Principal={"AWS": "arn:aws:iam::123456789012:root"}),
+    "one action only": lambda s: s.update(Action="s3:GetObject"),
+    "allow instead of deny": lambda s: s.update(Effect="Allow"),
+}
+
+
+@pytest.mark.req("SEC-9")
+@pytest.mark.parametrize("mutation", TLS_MUTATIONS)
+def test_the_tls_check_bites_on_a_weakened_statement(dev, mutation):
+    # GIVEN the dev state stack whose state bucket's TLS statement is weakened
+    stack = copy.deepcopy(dev.stack("state"))
+    policy = next(iter(stack["resource"]["aws_s3_bucket_policy"].values()))
+    document = json.loads(policy["policy"])
+    TLS_MUTATIONS[mutation](document["Statement"][0])
+    policy["policy"] = json.dumps(document)
+    # THEN the check names the bucket
+    (problem,) = tls_problems("meridian-dev-state", stack)
+    assert "lacks the TLS-only statement" in problem
+
+
+@pytest.mark.req("DC-8")
+@pytest.mark.parametrize("name", ["dev", "staging", "prod"])
+def test_no_resource_overrides_a_default_tag(synthesized, name):
+    expected = load(name).default_tags()
+    assert [p for stack_name, stack in synthesized[name].stacks.items() for p in config_tag_problems(stack_name, stack, expected)] == []
+
+
+@pytest.mark.req("DC-8")
+def test_the_tag_check_bites_on_a_resource_overriding_environment_or_owner(dev):
+    # GIVEN the dev state stack whose lock table says it belongs to another environment and owner
+    stack = copy.deepcopy(dev.stack("state"))
+    table = next(iter(stack["resource"]["aws_dynamodb_table"].values()))
+    table["tags"] = {"Environment": "prod", "Owner": "someone-else", "Purpose": "locks"}
+    # THEN both overrides are named, and the extra tag is not
+    problems = config_tag_problems("meridian-dev-state", stack, load("dev").default_tags())
+    assert len(problems) == 2 and "Environment='prod'" in problems[0] and "Owner='someone-else'" in problems[1]
+
+
+def environment_difference_problems(synthesized) -> list[str]:
+    """What DC-7 asks prod to differ in, read from synthesized JSON: deletion protection, retention."""
+    problems = []
+    prod_table = synthesized["prod"].only("state", "aws_dynamodb_table")
+    prod_log_days = _log_bucket_expiry_days(synthesized["prod"])
+    if prod_table["deletion_protection_enabled"] is not True:
+        problems.append("prod's lock table is not deletion-protected")
+    for name in ("dev", "staging"):
+        if synthesized[name].only("state", "aws_dynamodb_table")["deletion_protection_enabled"] is not False:
+            problems.append(f"{name}'s lock table is deletion-protected")
+        if not _log_bucket_expiry_days(synthesized[name]) < prod_log_days:
+            problems.append(f"{name} keeps access logs as long as prod")
+    return problems
+
+
+def _log_bucket_expiry_days(env) -> int:
+    (days,) = [
+        rule["expiration"][0]["days"]
+        for body in env.resources("state", "aws_s3_bucket_lifecycle_configuration").values()
+        for rule in body["rule"]
+        if rule.get("expiration")
+    ]
+    return days
+
+
+@pytest.mark.req("DC-7")
+def test_prod_differs_from_non_prod_in_the_synthesized_stacks(synthesized):
+    assert _log_bucket_expiry_days(synthesized["prod"]) == load("prod").retention.log_days
+    assert environment_difference_problems(synthesized) == []
+
+
+@pytest.mark.req("DC-7")
+def test_the_difference_check_bites_when_a_construct_ignores_the_config(synthesized):
+    # GIVEN prod's synthesized lock table without deletion protection (a construct ignoring config)
+    mutated = copy.deepcopy(synthesized)
+    mutated["prod"].only("state", "aws_dynamodb_table")["deletion_protection_enabled"] = False
+    # THEN the comparison of synthesized stacks says so
+    assert environment_difference_problems(mutated) == ["prod's lock table is not deletion-protected"]

@@ -1,5 +1,7 @@
 """QA-1 / SEC-1: customer-managed keys rotate, are aliased per environment, have explicit policies."""
 
+import copy
+
 import pytest
 
 from constructs_lib.kms import DATA_CLASSES, CustomerKey, CustomerKeyProps, KeyRing
@@ -72,6 +74,38 @@ def test_unknown_purpose_is_refused_with_the_allowed_list():
         )
 
 
-@pytest.mark.req("QA-1")
-def test_every_data_class_of_sec1_has_a_key_use():
-    assert {"database", "efs", "secrets", "kinesis", "logs", "s3", "sns", "backup", "cache", "ecr"} <= set(DATA_CLASSES)
+SEC1_DATA_CLASSES = ("database", "efs", "secrets", "kinesis", "logs", "s3", "sns", "backup", "cache", "ecr")
+
+
+def missing_regional_keys(stack: dict, environment: str) -> list[str]:
+    """SEC-1 data classes without an aliased, rotating CMK in a synthesized regional stack."""
+    resources = stack.get("resource", {})
+    aliases = {body["name"]: body["target_key_id"] for body in resources.get("aws_kms_alias", {}).values()}
+    missing = []
+    for purpose in SEC1_DATA_CLASSES:
+        target = aliases.get(f"alias/meridian-{purpose}-{environment}", "")
+        key = resources.get("aws_kms_key", {}).get(target.removeprefix("${aws_kms_key.").split(".")[0], {})
+        if key.get("enable_key_rotation") is not True:
+            missing.append(purpose)
+    return missing
+
+
+@pytest.mark.req("SEC-1")
+@pytest.mark.parametrize("role", ["primary", "secondary"])
+def test_every_data_class_of_sec1_has_a_rotating_key_in_each_region(synthesized, role):
+    for name, env in synthesized.items():
+        assert missing_regional_keys(env.stack(role), name) == [], f"{name} {role}"
+    assert set(SEC1_DATA_CLASSES) <= set(DATA_CLASSES)
+
+
+@pytest.mark.req("SEC-1")
+def test_the_key_check_bites_on_a_missing_or_unrotated_key(dev):
+    # GIVEN the dev primary stack without its ECR key's alias and with rotation off on another key
+    stack = copy.deepcopy(dev.stack("primary"))
+    aliases = stack["resource"]["aws_kms_alias"]
+    ecr = next(name for name, body in aliases.items() if body["name"] == "alias/meridian-ecr-dev")
+    logs_target = next(body["target_key_id"] for body in aliases.values() if body["name"] == "alias/meridian-logs-dev")
+    del aliases[ecr]
+    stack["resource"]["aws_kms_key"][logs_target.split(".")[1]]["enable_key_rotation"] = False
+    # THEN both data classes are named
+    assert missing_regional_keys(stack, "dev") == ["logs", "ecr"]

@@ -1,8 +1,14 @@
-"""DC-4: every stack of every environment initializes, validates cleanly and plans under Terraform."""
+"""DC-4, DC-8: every stack of every environment initializes, validates cleanly and plans under Terraform;
+every taggable resource plans the six tags."""
+
+import copy
 
 import pytest
 
+from config import load
 from tests.support.synth import ROLES
+from tests.support.tags import planned_tag_problems
+from tools.tfplan.plan import Plan
 
 ENVS = ["dev", "staging", "prod"]
 
@@ -67,5 +73,29 @@ def test_consumer_stack_plans_with_the_producers_applied_outputs(planned, env):
 
 @pytest.mark.req("DC-4")
 @pytest.mark.parametrize("env", ENVS)
-def test_a_second_plan_after_apply_is_empty(planned, env):
-    assert planned[env]["primary"].applied.plan().is_empty()
+def test_a_second_plan_after_apply_is_empty_for_every_stack(planned, env):
+    changed = {role: planned[env][role].applied.plan().counts() for role in ROLES}
+    assert {role: counts for role, counts in changed.items() if any(counts.values())} == {}
+
+
+@pytest.mark.req("DC-8")
+@pytest.mark.parametrize("env", ENVS)
+def test_every_taggable_resource_plans_the_six_tags_with_this_environments_values(planned, env):
+    expected = load(env).default_tags()
+    checked, problems = 0, []
+    for role in ROLES:
+        taggable, found = planned_tag_problems(f"meridian-{env}-{role}", planned[env][role].plan, expected)
+        checked, problems = checked + taggable, problems + found
+    assert problems == []
+    assert checked >= 20, "the plans hold the taggable resources (keys, aliases, buckets, table, topics, budget)"
+
+
+@pytest.mark.req("DC-8")
+def test_the_planned_tag_check_bites_on_an_overridden_owner(planned):
+    # GIVEN the dev state plan in which one resource's tags_all carries another owner
+    raw = copy.deepcopy(planned["dev"]["state"].plan.raw)
+    change = next(rc for rc in raw["resource_changes"] if rc["type"] == "aws_dynamodb_table")
+    change["change"]["after"]["tags_all"]["Owner"] = "someone-else"
+    # THEN the check names the resource and the wrong value
+    _, problems = planned_tag_problems("meridian-dev-state", Plan(raw), load("dev").default_tags())
+    assert len(problems) == 1 and "aws_dynamodb_table" in problems[0] and "someone-else" in problems[0]
