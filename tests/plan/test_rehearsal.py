@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from tools.rehearsal import rehearse
+from tools.tfplan.stand_in import offline_cli_config
 from tools.tfplan.synth import ROOT, synth_env
 from tools.tfplan.terraform import offline_cli_config
 

@@ -26,11 +26,6 @@ def terraform_executable() -> str:
     return path
 
 
-def offline_cli_config() -> str:
-    """The stand-in's CLI config (./meridian exports it); rehearsals always apply against it."""
-    return os.environ.get("MERIDIAN_OFFLINE_TF_CONFIG") or os.environ.get("TF_CLI_CONFIG_FILE", "")
-
-
 def terraform_env(cli_config: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"})

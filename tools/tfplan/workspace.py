@@ -2,12 +2,13 @@
 
 cdktf synth clears its output folder, so each stack is copied into a folder of its own with an
 `meridian_override.tf.json` beside it: the S3 backend becomes a local one, and every
-`terraform_remote_state` reads the producer stack's local state instead of the S3 bucket. With the
-real provider (MERIDIAN_TF_PROVIDER=registry) the override also gives the provider test-only fake
-credentials and skip flags. None of this reaches the synthesized production configuration.
+`terraform_remote_state` reads the local state of the producer whose S3 backend matches it in
+bucket, key, region and workspace (anything else is refused). The override also gives the provider
+test-only fake credentials and skip flags. None of this reaches the synthesized production configuration.
 
 Applying needs AWS with the real provider, so producers are always applied on the offline stand-in
-(their own working copies); registry-mode copies read those producers' states and only plan.
+(their own working copies; `apply` refuses any other provider, tools/tfplan/stand_in.py);
+registry-mode copies read those producers' states and only plan.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from pathlib import Path
 
 from tools.tfplan import terraform
 from tools.tfplan.plan import Plan
+from tools.tfplan.stand_in import HarnessRefusal, offline_cli_config, require_stand_in
 
 OVERRIDE_FILE = "meridian_override.tf.json"
 STATE_FILE = "terraform.tfstate"
 
-# Only in test working copies, only for the real provider: enough to plan without an AWS account.
-REAL_PROVIDER_TEST_SETTINGS = {
+# Only in test working copies, for either provider: enough to plan without an AWS account, and a
+# provider that is somehow not the stand-in still cannot use the machine's own credentials.
+TEST_PROVIDER_SETTINGS = {
     "access_key": "meridian-test-access-key",
     "secret_key": "meridian-test-secret-key",
     "skip_credentials_validation": True,
@@ -72,7 +75,8 @@ class StackWorkspace:
         return Plan(self.terraform_json(["show", "-json", "tfplan"]))
 
     def apply(self) -> None:
-        """Apply the plan last made by `plan()`."""
+        """Apply the plan last made by `plan()`, only ever on the offline stand-in."""
+        require_stand_in(self.directory)
         self.terraform(["apply", "-input=false", "-lock=false", "-no-color", "-auto-approve", "tfplan"])
 
     def outputs(self) -> dict:
@@ -102,14 +106,14 @@ def prepare(
     default MERIDIAN_TF_PROVIDER. state_root: where producers' local states are (default work_root).
     """
     provider = provider or provider_mode()
-    cli_config = terraform.offline_cli_config() if provider == "offline" else None
+    cli_config = offline_cli_config() if provider == "offline" else None
     manifest = _manifest(synth_outdir)
     state_keys = {}
     for name, entry in manifest.items():
         config = json.loads((synth_outdir / entry["synthesizedStackPath"]).read_text())
         s3 = config.get("terraform", {}).get("backend", {}).get("s3")
         if s3:
-            state_keys[s3["key"]] = name
+            state_keys[_state_address(s3, "default")] = name
     workspaces = {}
     for name, entry in manifest.items():
         directory = work_root / name
@@ -134,15 +138,39 @@ def _write_override(workspace: StackWorkspace, state_root: Path, state_keys: dic
     if remote_states:
         override["data"] = {"terraform_remote_state": {}}
         for logical, body in remote_states.items():
-            producer = state_keys[body["config"]["key"]]
+            address = _state_address(body["config"], _workspace_read(body))
+            producer = state_keys.get(address) if body.get("backend") == "s3" else None
+            if producer is None:
+                raise RemoteStateMismatch(workspace.name, logical, address)
             override["data"]["terraform_remote_state"][logical] = {
                 "backend": "local",
                 "config": {"path": str(state_root / producer / STATE_FILE)},
             }
-    if provider == "registry":
-        aliases = workspace.config.get("provider", {}).get("aws", [])
-        override["provider"] = {"aws": [dict(REAL_PROVIDER_TEST_SETTINGS, **_alias(p)) for p in aliases]}
+    aliases = workspace.config.get("provider", {}).get("aws", [])
+    override["provider"] = {"aws": [dict(TEST_PROVIDER_SETTINGS, **_alias(p)) for p in aliases]}
     (workspace.directory / OVERRIDE_FILE).write_text(json.dumps(override, indent=2))
+
+
+def _workspace_read(remote_state: dict) -> str:
+    """cdktf reads a producer in the consumer's own workspace; every working copy runs in `default`."""
+    workspace = remote_state.get("workspace", "default")
+    return "default" if workspace == "${terraform.workspace}" else workspace
+
+
+def _state_address(s3: dict, workspace: str) -> tuple:
+    """What identifies one state object: the S3 backend's bucket, key and region, and the workspace."""
+    return (s3.get("bucket"), s3.get("key"), s3.get("region"), workspace)
+
+
+class RemoteStateMismatch(HarnessRefusal):
+    """A consumer's terraform_remote_state names a state no stack of the environment writes."""
+
+    def __init__(self, consumer: str, logical: str, address: tuple) -> None:
+        bucket, key, region, workspace = address
+        super().__init__(
+            f"{consumer}: data.terraform_remote_state.{logical} reads bucket={bucket} key={key} region={region} "
+            f"workspace={workspace}, which no stack of this environment writes"
+        )
 
 
 def _alias(provider: dict) -> dict:
