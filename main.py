@@ -1,15 +1,14 @@
 #!/usr/bin/env python
 """Meridian's CDKTF app: `cdktf synth` (through cdktf.json) or `python main.py [ENV]`.
 
-The environment comes from, in order: the first argument, the cdktf context value `environment`,
-the MERIDIAN_ENV variable, and finally `dev`. Its configuration is validated before any stack is
+The environment comes from, in order: the first argument, the MERIDIAN_ENV variable, and finally
+`dev`. (The cdktf CLI sets CDKTF_CONTEXT_JSON itself, from cdktf.json, so that variable cannot choose.) Its configuration is validated before any stack is
 built; a bad configuration prints one line naming the field and what is allowed, exits 2, and
 writes nothing.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -23,8 +22,7 @@ from config.load import ENVIRONMENTS_DIR
 def select_environment(argv: list[str], environ: dict[str, str]) -> str:
     if argv:
         return argv[0]
-    context = json.loads(environ.get("CDKTF_CONTEXT_JSON") or "{}")
-    return context.get("environment") or environ.get("MERIDIAN_ENV") or "dev"
+    return environ.get("MERIDIAN_ENV") or "dev"
 
 
 def synthesize(config: EnvironmentConfig, outdir: str | None = None) -> Path:

@@ -291,10 +291,9 @@ def test_environment_selection_order(monkeypatch):
 
     assert select_environment([], {}) == "dev"
     assert select_environment([], {"MERIDIAN_ENV": "staging"}) == "staging"
-    assert (
-        select_environment([], {"MERIDIAN_ENV": "staging", "CDKTF_CONTEXT_JSON": '{"environment": "prod"}'}) == "prod"
-    )
-    assert select_environment(["staging"], {"CDKTF_CONTEXT_JSON": '{"environment": "prod"}'}) == "staging"
+    assert select_environment(["prod"], {"MERIDIAN_ENV": "staging"}) == "prod"
+    # the cdktf CLI overwrites CDKTF_CONTEXT_JSON from cdktf.json, so it must not choose
+    assert select_environment([], {"CDKTF_CONTEXT_JSON": '{"environment": "prod"}'}) == "dev"
 
 
 @pytest.mark.req("APP-2")

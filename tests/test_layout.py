@@ -45,4 +45,4 @@ def test_cdktf_synth_through_cdktf_json_uses_the_same_app(tmp_path, dev):
     assert result.returncode == 0, result.stdout + result.stderr
     for name, stack in dev.stacks.items():
         written = json.loads((tmp_path / "out" / "stacks" / name / "cdk.tf.json").read_text())
-        assert written["resource"] == stack["resource"], name
+        assert written == stack, name

@@ -13,7 +13,7 @@ import pytest
 from tools.rehearsal import rehearse
 from tools.tfplan.stand_in import offline_cli_config
 from tools.tfplan.synth import ROOT, synth_env
-from tools.tfplan.terraform import offline_cli_config
+from tools.tfplan.workspace import prepare
 
 
 @pytest.fixture(scope="module")
@@ -42,30 +42,35 @@ def test_producer_outputs_reach_their_consumers(rehearsed):
 
 
 @pytest.mark.req("DC-5")
-def test_cdktf_deploy_and_diff_run_through_cdktf_json_with_the_pinned_terraform(tmp_path):
+def test_cdktf_deploy_applies_every_stack_in_order_and_diff_then_finds_nothing(dev, tmp_path):
     cdktf = shutil.which("cdktf")
     terraform = shutil.which("terraform")
     assert cdktf and terraform and str(terraform).startswith(os.environ.get("MERIDIAN_CACHE", str(ROOT))), (
         "run through ./meridian: it installs the pinned cdktf CLI and Terraform"
     )
-    outdir = tmp_path / "project" / "synth" / "out"  # the bootstrap state lands three levels up
-    outdir.parent.mkdir(parents=True)
-    # The mirror serves only this platform, and `providers lock` asks the registry for hashes.
-    common = ["--skip-provider-lock", "--output", str(outdir)]
-    env = synth_env(CI="true", TF_CLI_CONFIG_FILE=offline_cli_config())  # the rehearsal target
+    # GIVEN dev as synthesized, laid out as cdktf's output folder with the harness's test-only
+    # overrides (local state, remote state read from the producers' local states, fake credentials)
+    outdir = tmp_path / "out"
+    prepare(dev.outdir, outdir / "stacks", provider="offline")
+    shutil.copy(dev.outdir / "manifest.json", outdir / "manifest.json")
+    # WHEN the pinned cdktf CLI deploys every stack (no synth, so the overrides stay), then diffs them
+    # (the mirror serves only this platform, and `providers lock` asks the registry for hashes)
+    common = ["--skip-synth", "--skip-provider-lock", "--output", str(outdir)]
+    env = synth_env(CI="true", TF_CLI_CONFIG_FILE=offline_cli_config())  # the rehearsal target only
     deploy = subprocess.run(
-        [cdktf, "deploy", "meridian-dev-state", "--auto-approve", *common],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+        [cdktf, "deploy", "*", "--auto-approve", *common], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
     )
     assert deploy.returncode == 0, deploy.stdout[-3000:] + deploy.stderr[-2000:]
-    state = json.loads((tmp_path / "project" / "synth" / "terraform.meridian-dev-state.tfstate").read_text())
-    assert {r["type"] for r in state["resources"]} >= {"aws_s3_bucket", "aws_dynamodb_table", "aws_kms_key"}
-    diff = subprocess.run(
-        [cdktf, "diff", "meridian-dev-state", *common], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
-    )
-    assert diff.returncode == 0, diff.stdout[-2000:] + diff.stderr[-2000:]
-    assert "found no differences, so no changes are needed" in " ".join(diff.stdout.split()), diff.stdout[-2000:]
+    diffs = {  # `cdktf diff` takes one stack at a time
+        name: subprocess.run([cdktf, "diff", name, *common], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        for name in dev.stacks
+    }
+    # THEN every stack is applied, the global budget alerts the primary's applied topic, and nothing is left
+    states = {name: json.loads((outdir / "stacks" / name / "terraform.tfstate").read_text()) for name in dev.stacks}
+    assert all(state["resources"] for state in states.values()), sorted(states)
+    topic_arn = states["meridian-dev-primary"]["outputs"]["alert_topic_arn"]["value"]
+    (budget,) = [r for r in states["meridian-dev-global"]["resources"] if r["type"] == "aws_budgets_budget"]
+    assert {a for n in budget["instances"][0]["attributes"]["notification"] for a in n["subscriber_sns_topic_arns"]} == {topic_arn}
+    for name, diff in diffs.items():
+        assert diff.returncode == 0, name + diff.stdout[-2000:] + diff.stderr[-2000:]
+        assert "found no differences, so no changes are needed" in " ".join(diff.stdout.split()), name + diff.stdout[-2000:]
