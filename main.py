@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     except (ConfigError, ValueError) as error:
         print(f"meridian: configuration error: {error}", file=sys.stderr)
         return 2
-    outdir = synthesize(config, os.environ.get("CDKTF_OUTDIR"))
+    outdir = synthesize(config, os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
     print(f"meridian: synthesized environment {environment} into {outdir}")
     return 0
 
