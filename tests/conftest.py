@@ -18,7 +18,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--req", action="append", default=[], metavar="ID", help="run only the tests that prove this requirement (e.g. DC-2)"
+        "--req",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only the tests that prove this requirement (e.g. DC-2)",
     )
 
 

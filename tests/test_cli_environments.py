@@ -62,7 +62,9 @@ def test_each_documented_synth_writes_the_prod_stacks(line, prod, tmp_path):
 
 @pytest.mark.req("DC-5")
 def test_documented_deploy_then_diff_apply_the_prod_state_stack(tmp_path):
-    deploy_line, diff_line = [next(line for line in documented_ways() if f"cdktf {verb}" in line) for verb in ("deploy", "diff")]
+    deploy_line, diff_line = [
+        next(line for line in documented_ways() if f"cdktf {verb}" in line) for verb in ("deploy", "diff")
+    ]
     outdir = tmp_path / "project" / "synth" / "out"  # the bootstrap state lands three levels up from its stack
     outdir.parent.mkdir(parents=True)
     # WHEN the README's deploy line runs against the stand-in, then its diff line
@@ -82,4 +84,6 @@ def test_the_old_context_variable_way_would_have_synthesized_dev(tmp_path):
     # synthesizes dev, so the synth test above fails on it.
     result = run_documented("""CDKTF_CONTEXT_JSON='{"environment":"prod"}' cdktf synth""", tmp_path / "out")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert sorted(written_stacks(tmp_path / "out")) == [f"meridian-dev-{r}" for r in ("global", "primary", "secondary", "state")]
+    assert sorted(written_stacks(tmp_path / "out")) == [
+        f"meridian-dev-{r}" for r in ("global", "primary", "secondary", "state")
+    ]

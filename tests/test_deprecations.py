@@ -10,13 +10,13 @@ import json
 import re
 import tarfile
 from functools import cache
-
-import pytest
+from pathlib import Path
 
 import cdktf
+import pytest
+
 from tests.support.scratch import copy_app, replace_once, synth_copy
 from tests.support.synth import STRICT_SYNTH_ENV
-from pathlib import Path
 
 
 @pytest.mark.req("DC-9")
@@ -32,7 +32,11 @@ def test_a_deprecated_pydantic_call_in_a_stack_fails_the_strict_synth(tmp_path):
     # GIVEN a copy of the app whose stack base calls pydantic's deprecated `dict()` (a call that a
     # grep of stderr missed, because Python hides DeprecationWarning outside __main__)
     app = copy_app(tmp_path / "app")
-    replace_once(app / "stacks" / "base.py", "        self.config = config\n", "        self.config = config\n        config.dict()\n")
+    replace_once(
+        app / "stacks" / "base.py",
+        "        self.config = config\n",
+        "        self.config = config\n        config.dict()\n",
+    )
     # WHEN it is synthesized the way the tests synthesize
     result = synth_copy(app, "dev", tmp_path / "out", **STRICT_SYNTH_ENV)
     # THEN synth fails and names the deprecation
@@ -60,7 +64,10 @@ def deprecated_backend_uses(stacks: dict[str, dict]) -> list[str]:
     uses = []
     for name, stack in stacks.items():
         for backend, settings in stack.get("terraform", {}).get("backend", {}).items():
-            uses += [f"{name}: backend {backend}.{s}" for s in sorted(set(settings) & _deprecated_backend_settings().get(backend, set()))]
+            uses += [
+                f"{name}: backend {backend}.{s}"
+                for s in sorted(set(settings) & _deprecated_backend_settings().get(backend, set()))
+            ]
     return uses
 
 

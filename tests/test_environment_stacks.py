@@ -120,7 +120,11 @@ def test_the_tls_check_bites_on_a_weakened_statement(dev, mutation):
 @pytest.mark.parametrize("name", ["dev", "staging", "prod"])
 def test_no_resource_overrides_a_default_tag(synthesized, name):
     expected = load(name).default_tags()
-    assert [p for stack_name, stack in synthesized[name].stacks.items() for p in config_tag_problems(stack_name, stack, expected)] == []
+    assert [
+        p
+        for stack_name, stack in synthesized[name].stacks.items()
+        for p in config_tag_problems(stack_name, stack, expected)
+    ] == []
 
 
 @pytest.mark.req("DC-8")

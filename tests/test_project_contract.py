@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +45,11 @@ SCANNED = ("main.py", "config", "stacks", "constructs_lib", "lambda_src", "tests
 
 
 def _python_files() -> list[Path]:
-    return [path for part in SCANNED for path in ([ROOT / part] if part.endswith(".py") else sorted((ROOT / part).rglob("*.py")))]
+    return [
+        path
+        for part in SCANNED
+        for path in ([ROOT / part] if part.endswith(".py") else sorted((ROOT / part).rglob("*.py")))
+    ]
 
 
 @pytest.mark.req("QA-4")
@@ -61,7 +66,9 @@ def test_every_variable_the_code_reads_has_a_default_or_is_set_by_meridian():
         if name not in exported
     ]
     # THEN each has a default or is set by the test command
-    assert offenders == [], "read variables with a default (.get(NAME, default), `or`) or export them in tools/bootstrap.sh"
+    assert offenders == [], (
+        "read variables with a default (.get(NAME, default), `or`) or export them in tools/bootstrap.sh"
+    )
 
 
 MUTATIONS = """
@@ -78,7 +85,12 @@ os.environ["MERIDIAN_G"] = "written, not read"
 
 @pytest.mark.req("QA-4")
 def test_the_scan_finds_every_way_of_reading_without_a_default():
-    assert [name for _, name in reads_without_default(MUTATIONS)] == ["MERIDIAN_A", "MERIDIAN_B", "MERIDIAN_C", "MERIDIAN_D"]
+    assert [name for _, name in reads_without_default(MUTATIONS)] == [
+        "MERIDIAN_A",
+        "MERIDIAN_B",
+        "MERIDIAN_C",
+        "MERIDIAN_D",
+    ]
 
 
 @pytest.mark.req("QA-4")
@@ -87,9 +99,18 @@ def test_tests_that_synthesize_pass_in_an_environment_with_nothing_set(tmp_path)
     bare = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)}
     # WHEN tests that validate config, synthesize constructs in process and synthesize every stack
     # of every environment with main.py run there
-    modules = ["tests/test_config.py", "tests/constructs/test_wiring_constructs.py", "tests/test_layout.py::test_python_main_synthesizes_every_stack"]
+    modules = [
+        "tests/test_config.py",
+        "tests/constructs/test_wiring_constructs.py",
+        "tests/test_layout.py::test_python_main_synthesizes_every_stack",
+    ]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *modules], cwd=ROOT, env=bare, capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", "pytest", "-q", *modules],
+        cwd=ROOT,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     # THEN they pass without any variable set by hand
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -3,6 +3,7 @@
 import pytest
 
 from config import load
+from stacks.base import RemoteState
 from tests.support.bucket_policy import tls_problems
 from tests.support.synth import ROLES
 
@@ -31,7 +32,10 @@ def test_state_bucket_is_versioned_cmk_encrypted_private_tls_only_with_noncurren
         "kms_master_key_id": f"${{aws_kms_key.{key_logical}.arn}}",
     }
     block = _bucket_part(env, "aws_s3_bucket_public_access_block", remote.bucket)
-    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
     assert tls_problems(f"meridian-{name}-state", env.stack("state")) == []
     lifecycle = _bucket_part(env, "aws_s3_bucket_lifecycle_configuration", remote.bucket)["rule"][0]
     assert lifecycle["noncurrent_version_expiration"] == [

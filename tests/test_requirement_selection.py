@@ -13,7 +13,10 @@ MODULES = ["tests/test_remote_state.py", "tests/test_layout.py", "tests/test_env
 def _collect(*options: str) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", *options, *MODULES],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode in (0, 5), result.stdout[-2000:] + result.stderr[-2000:]
     return [line for line in result.stdout.splitlines() if "::" in line]
@@ -24,7 +27,10 @@ def test_req_option_selects_the_tests_marked_with_that_requirement_only():
     # WHEN a user asks for DC-2's tests as the README says
     selected = _collect("--req", "DC-2")
     # THEN every DC-2 test of these modules is selected (the TLS test proves DC-2 and SEC-9) and nothing else
-    assert {test.split("::")[0] for test in selected} == {"tests/test_remote_state.py", "tests/test_environment_stacks.py"}
+    assert {test.split("::")[0] for test in selected} == {
+        "tests/test_remote_state.py",
+        "tests/test_environment_stacks.py",
+    }
     assert all("test_remote_state.py" in t or "denies_non_tls" in t for t in selected), selected
     assert len(selected) == 9
 

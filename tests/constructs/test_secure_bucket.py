@@ -6,7 +6,7 @@ from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.policy import Statement
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 from tests.support.bucket_policy import tls_problems
-from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, policy, statement, synth_construct
+from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, policy, synth_construct
 
 
 def _build(stack):
@@ -61,8 +61,13 @@ def test_every_bucket_is_versioned_private_owner_enforced_and_tls_only(synth):
         v["versioning_configuration"]["status"] for v in _by_bucket(synth, "aws_s3_bucket_versioning").values()
     } == {"Enabled"}
     for block in _by_bucket(synth, "aws_s3_bucket_public_access_block").values():
-        assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    assert {o["rule"]["object_ownership"] for o in _by_bucket(synth, "aws_s3_bucket_ownership_controls").values()} == {"BucketOwnerEnforced"}
+        assert all(
+            block[k] is True
+            for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+        )
+    assert {o["rule"]["object_ownership"] for o in _by_bucket(synth, "aws_s3_bucket_ownership_controls").values()} == {
+        "BucketOwnerEnforced"
+    }
     assert len(_by_bucket(synth, "aws_s3_bucket_policy")) == 2
     assert tls_problems("unit", synth) == []
 

@@ -23,7 +23,9 @@ def test_no_stack_uses_a_deprecated_argument_resource_or_attribute(planned, env)
 
 @pytest.fixture(scope="module")
 def primary(dev, tmp_path_factory):
-    (workspace,) = [w for w in prepare(dev.outdir, tmp_path_factory.mktemp("deprecations")) if w.name.endswith("-primary")]
+    (workspace,) = [
+        w for w in prepare(dev.outdir, tmp_path_factory.mktemp("deprecations")) if w.name.endswith("-primary")
+    ]
     workspace.init()
     original = workspace.config
     yield workspace, original

@@ -58,11 +58,18 @@ def test_cdktf_deploy_applies_every_stack_in_order_and_diff_then_finds_nothing(d
     common = ["--skip-synth", "--skip-provider-lock", "--output", str(outdir)]
     env = synth_env(CI="true", TF_CLI_CONFIG_FILE=offline_cli_config())  # the rehearsal target only
     deploy = subprocess.run(
-        [cdktf, "deploy", "*", "--auto-approve", *common], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+        [cdktf, "deploy", "*", "--auto-approve", *common],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert deploy.returncode == 0, deploy.stdout[-3000:] + deploy.stderr[-2000:]
     diffs = {  # `cdktf diff` takes one stack at a time
-        name: subprocess.run([cdktf, "diff", name, *common], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        name: subprocess.run(
+            [cdktf, "diff", name, *common], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+        )
         for name in dev.stacks
     }
     # THEN every stack is applied, the global budget alerts the primary's applied topic, and nothing is left
@@ -70,7 +77,11 @@ def test_cdktf_deploy_applies_every_stack_in_order_and_diff_then_finds_nothing(d
     assert all(state["resources"] for state in states.values()), sorted(states)
     topic_arn = states["meridian-dev-primary"]["outputs"]["alert_topic_arn"]["value"]
     (budget,) = [r for r in states["meridian-dev-global"]["resources"] if r["type"] == "aws_budgets_budget"]
-    assert {a for n in budget["instances"][0]["attributes"]["notification"] for a in n["subscriber_sns_topic_arns"]} == {topic_arn}
+    assert {
+        a for n in budget["instances"][0]["attributes"]["notification"] for a in n["subscriber_sns_topic_arns"]
+    } == {topic_arn}
     for name, diff in diffs.items():
         assert diff.returncode == 0, name + diff.stdout[-2000:] + diff.stderr[-2000:]
-        assert "found no differences, so no changes are needed" in " ".join(diff.stdout.split()), name + diff.stdout[-2000:]
+        assert "found no differences, so no changes are needed" in " ".join(diff.stdout.split()), (
+            name + diff.stdout[-2000:]
+        )

@@ -8,7 +8,6 @@ import pytest
 
 from config import load
 
-
 TFTEST = Path(__file__).parent / "terraform" / "state_stack.tftest.hcl"
 
 

@@ -87,7 +87,17 @@ def test_apply_refuses_a_provider_that_is_not_the_stand_in(dev, tmp_path):
     # GIVEN a working copy initialized against the stand-in, and one holding another aws provider binary
     (state,) = [w for w in prepare(dev.outdir, tmp_path / "real", provider="offline") if w.name.endswith("-state")]
     state.init()
-    impostor = tmp_path / "impostor" / ".terraform" / "providers" / "registry.example" / "hashicorp" / "aws" / "6.25.0" / "linux_amd64"
+    impostor = (
+        tmp_path
+        / "impostor"
+        / ".terraform"
+        / "providers"
+        / "registry.example"
+        / "hashicorp"
+        / "aws"
+        / "6.25.0"
+        / "linux_amd64"
+    )
     impostor.mkdir(parents=True)
     (impostor / "terraform-provider-aws_v6.25.0_x5").write_bytes(b"not the stand-in")
     # THEN the first may apply and the second is refused before Terraform runs

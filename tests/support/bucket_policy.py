@@ -27,7 +27,9 @@ def tls_problems(stack_name: str, stack: dict) -> list[str]:
             problems.append(f"{stack_name}: aws_s3_bucket.{logical} has {len(policies)} bucket policies")
             continue
         wanted = tls_statement(f"${{aws_s3_bucket.{logical}.arn}}")
-        statements = [{k: v for k, v in s.items() if k != "Sid"} for s in json.loads(policies[0]["policy"])["Statement"]]
+        statements = [
+            {k: v for k, v in s.items() if k != "Sid"} for s in json.loads(policies[0]["policy"])["Statement"]
+        ]
         if wanted not in statements:
             problems.append(f"{stack_name}: aws_s3_bucket.{logical} lacks the TLS-only statement {wanted}")
     return problems

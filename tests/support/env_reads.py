@@ -30,14 +30,21 @@ def reads_without_default(source: str, imported: dict[str, str] | None = None) -
     tree = ast.parse(source)
     constants = {**(imported or {}), **string_constants(source)}
     defaulted_by_or = {
-        id(value) for node in ast.walk(tree) if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) for value in node.values[:-1]
+        id(value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or)
+        for value in node.values[:-1]
     }
     found = []
     for node in ast.walk(tree):
         key = None
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_environ(node.value):
             key = node.slice
-        elif isinstance(node, ast.Call) and _is_environment_getter(node.func) and len(node.args) + len(node.keywords) == 1:
+        elif (
+            isinstance(node, ast.Call)
+            and _is_environment_getter(node.func)
+            and len(node.args) + len(node.keywords) == 1
+        ):
             key = node.args[0] if node.args and id(node) not in defaulted_by_or else None
         if key is not None:
             found.append((node.lineno, _name(key, constants)))
@@ -45,7 +52,9 @@ def reads_without_default(source: str, imported: dict[str, str] | None = None) -
 
 
 def _is_environ(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (isinstance(node, ast.Name) and node.id == "environ")
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+        isinstance(node, ast.Name) and node.id == "environ"
+    )
 
 
 def _is_environment_getter(func: ast.AST) -> bool:
@@ -53,7 +62,9 @@ def _is_environment_getter(func: ast.AST) -> bool:
         return func.id == "getenv"
     if not isinstance(func, ast.Attribute):
         return False
-    return (func.attr == "get" and _is_environ(func.value)) or (func.attr == "getenv" and isinstance(func.value, ast.Name) and func.value.id == "os")
+    return (func.attr == "get" and _is_environ(func.value)) or (
+        func.attr == "getenv" and isinstance(func.value, ast.Name) and func.value.id == "os"
+    )
 
 
 def _name(node: ast.AST, constants: dict[str, str]) -> str:
@@ -72,5 +83,7 @@ def exported_by_meridian(bootstrap: Path) -> set[str]:
     for line in bootstrap.read_text().splitlines():
         match = re.match(r"\s*export\s+(.*)", line)
         if match:
-            names |= {word.split("=", 1)[0] for word in match.group(1).split() if re.match(r"^[A-Z_][A-Z0-9_]*(=|$)", word)}
+            names |= {
+                word.split("=", 1)[0] for word in match.group(1).split() if re.match(r"^[A-Z_][A-Z0-9_]*(=|$)", word)
+            }
     return names

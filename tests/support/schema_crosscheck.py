@@ -37,7 +37,9 @@ def cross_check(schemas: dict, assembly: dict, only: set[str] | None = None) -> 
         if type_.get("kind") != "class" or type_.get("base") not in kinds:
             continue
         link = _TYPE_LINK.search(type_["docs"].get("summary", ""))
-        config = next((p["type"].get("fqn") for p in type_["initializer"].get("parameters", []) if p["name"] == "config"), None)
+        config = next(
+            (p["type"].get("fqn") for p in type_["initializer"].get("parameters", []) if p["name"] == "config"), None
+        )
         if not link or not config or (only is not None and link.group(2) not in only):
             continue
         schema = schemas[kinds[type_["base"]]].get(link.group(2))
@@ -78,7 +80,9 @@ def _compare(types: dict, struct: str, block: dict, where: str, result: CrossChe
             if attribute is None:
                 result.disagreements.append(f"{where}.{name}: an argument in the bindings, not in the schema")
             elif bool(attribute.get("required")) == optional:
-                result.disagreements.append(f"{where}.{name}: required={attribute.get('required', False)} in the schema, optional={optional} in the bindings")
+                result.disagreements.append(
+                    f"{where}.{name}: required={attribute.get('required', False)} in the schema, optional={optional} in the bindings"
+                )
             continue
         result.blocks += 1
         nested_block = nested.get(name)
@@ -88,8 +92,14 @@ def _compare(types: dict, struct: str, block: dict, where: str, result: CrossChe
             continue
         single = nested_block["nesting_mode"] == "single" or nested_block.get("max_items") == 1
         if single == many:
-            result.disagreements.append(f"{where}.{name}: {nested_block['nesting_mode']} max {nested_block.get('max_items')} in the schema, {'many' if many else 'one'} in the bindings")
+            result.disagreements.append(
+                f"{where}.{name}: {nested_block['nesting_mode']} max {nested_block.get('max_items')} in the schema, {'many' if many else 'one'} in the bindings"
+            )
         if nested_block["nesting_mode"] != "map" and (nested_block.get("min_items", 0) >= 1) == optional:
-            result.disagreements.append(f"{where}.{name}: min_items={nested_block.get('min_items', 0)} in the schema, optional={optional} in the bindings")
+            result.disagreements.append(
+                f"{where}.{name}: min_items={nested_block.get('min_items', 0)} in the schema, optional={optional} in the bindings"
+            )
         _compare(types, inner, nested_block["block"], f"{where}.{name}", result)
-    result.disagreements += [f"{where}.{name}: in the schema, not in the bindings" for name in sorted(configurable - seen)]
+    result.disagreements += [
+        f"{where}.{name}: in the schema, not in the bindings" for name in sorted(configurable - seen)
+    ]

@@ -293,7 +293,10 @@ def test_terraform_sees_the_generated_schema_plus_the_deprecation_table(lifecycl
 
     assert _without_deprecation_marks(served) == aws_schemas(schema_file(lifecycle.terraform.cli_config))
     bucket = served["resource_schemas"]["aws_s3_bucket"]["block"]
-    assert bucket["attributes"]["acl"]["deprecated"] is True and bucket["block_types"]["versioning"]["block"]["deprecated"] is True
+    assert (
+        bucket["attributes"]["acl"]["deprecated"] is True
+        and bucket["block_types"]["versioning"]["block"]["deprecated"] is True
+    )
     assert "deprecated" not in bucket["attributes"]["bucket"]
     assert served["data_source_schemas"]["aws_region"]["block"]["attributes"]["name"]["deprecated"] is True
 

@@ -41,9 +41,18 @@ def _bucket_only(schemas: dict, change) -> dict:
 
 
 GENERATOR_REGRESSIONS = {
-    "optional made required": (lambda b: b["attributes"]["bucket"].update(required=True, optional=False), "aws_s3_bucket.bucket: required=True"),
-    "one block made many": (lambda b: b["block_types"]["versioning"].pop("max_items"), "aws_s3_bucket.versioning: list max None"),
-    "argument lost": (lambda b: b["attributes"].pop("force_destroy"), "aws_s3_bucket.force_destroy: an argument in the bindings"),
+    "optional made required": (
+        lambda b: b["attributes"]["bucket"].update(required=True, optional=False),
+        "aws_s3_bucket.bucket: required=True",
+    ),
+    "one block made many": (
+        lambda b: b["block_types"]["versioning"].pop("max_items"),
+        "aws_s3_bucket.versioning: list max None",
+    ),
+    "argument lost": (
+        lambda b: b["attributes"].pop("force_destroy"),
+        "aws_s3_bucket.force_destroy: an argument in the bindings",
+    ),
     "nested flag flipped": (
         lambda b: b["block_types"]["grant"]["block"]["attributes"]["type"].update(required=False, optional=True),
         "aws_s3_bucket.grant.type: required=False",

@@ -36,7 +36,9 @@ def offline_cli_config() -> str:
     """The stand-in's CLI config; never another one, so nothing offline reaches a real provider."""
     path = os.environ.get(OFFLINE_CONFIG_VARIABLE, "")
     if not path or not Path(path).is_file():
-        raise NotTheStandIn(f"{OFFLINE_CONFIG_VARIABLE} does not name the offline provider's CLI config; run through ./meridian")
+        raise NotTheStandIn(
+            f"{OFFLINE_CONFIG_VARIABLE} does not name the offline provider's CLI config; run through ./meridian"
+        )
     return path
 
 
@@ -45,7 +47,9 @@ def _stand_in_digest(cli_config: str) -> str:
     match = re.search(r'filesystem_mirror\s*\{\s*path\s*=\s*"([^"]+)"', Path(cli_config).read_text())
     binaries = sorted(Path(match.group(1)).glob(_BINARY_GLOB)) if match else []
     if len(binaries) != 1:
-        raise NotTheStandIn(f"{cli_config} is not the offline stand-in's CLI config (one mirrored hashicorp/aws binary)")
+        raise NotTheStandIn(
+            f"{cli_config} is not the offline stand-in's CLI config (one mirrored hashicorp/aws binary)"
+        )
     return _digest(binaries[0])
 
 
@@ -59,4 +63,6 @@ def require_stand_in(directory: Path) -> None:
     expected = _stand_in_digest(offline_cli_config())
     if len(installed) != 1 or _digest(installed[0]) != expected:
         found = ", ".join(str(path) for path in installed) or "no hashicorp/aws provider"
-        raise NotTheStandIn(f"refusing to apply in {directory}: the installed provider ({found}) is not the offline stand-in")
+        raise NotTheStandIn(
+            f"refusing to apply in {directory}: the installed provider ({found}) is not the offline stand-in"
+        )
