@@ -282,8 +282,13 @@ def test_terraform_test_runs_plan_and_apply_assertions(lifecycle, tmp_path):
 
 
 def _without_deprecation_marks(node):
+    """The schema without `"deprecated": true` flags (an attribute may itself be named `deprecated`)."""
     if isinstance(node, dict):
-        return {key: _without_deprecation_marks(value) for key, value in node.items() if key != "deprecated"}
+        return {
+            key: _without_deprecation_marks(value)
+            for key, value in node.items()
+            if (key, value) != ("deprecated", True)
+        }
     return node
 
 
