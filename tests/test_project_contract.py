@@ -79,6 +79,7 @@ C = os.environ.get("MERIDIAN_C")
 NAME = "MERIDIAN_D"
 D = os.environ.get(NAME)
 defaulted = os.environ.get("MERIDIAN_E", "x"), os.getenv("MERIDIAN_F") or "x"
+compared = os.environ.get("MERIDIAN_H") == "1", "on" if os.getenv("MERIDIAN_I") else "off"
 os.environ["MERIDIAN_G"] = "written, not read"
 """
 

@@ -1,7 +1,7 @@
 """QA-4: find the environment variables code reads without a default, by reading its syntax tree.
 
-A read has a default when it passes one (`os.environ.get(NAME, default)`, `os.getenv(NAME, default)`)
-or is the left side of an `or`. Names given through a module-level constant are resolved.
+A read has a default when it passes one (`os.environ.get(NAME, default)`, `os.getenv(NAME, default)`),
+is the left side of an `or`, or is only compared or tested for truth (absence is then a value). Names given through a module-level constant are resolved.
 """
 
 from __future__ import annotations
@@ -29,12 +29,7 @@ def reads_without_default(source: str, imported: dict[str, str] | None = None) -
     """
     tree = ast.parse(source)
     constants = {**(imported or {}), **string_constants(source)}
-    defaulted_by_or = {
-        id(value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or)
-        for value in node.values[:-1]
-    }
+    defaulted = _absence_handled(tree)
     found = []
     for node in ast.walk(tree):
         key = None
@@ -45,10 +40,26 @@ def reads_without_default(source: str, imported: dict[str, str] | None = None) -
             and _is_environment_getter(node.func)
             and len(node.args) + len(node.keywords) == 1
         ):
-            key = node.args[0] if node.args and id(node) not in defaulted_by_or else None
+            key = node.args[0] if node.args and id(node) not in defaulted else None
         if key is not None:
             found.append((node.lineno, _name(key, constants)))
     return sorted(found)
+
+
+def _absence_handled(tree: ast.AST) -> set[int]:
+    """Reads whose missing value means something by itself: `x or default`, a comparison
+    (`get(NAME) == "1"`), or a truth test (`if`, `not`, a conditional expression)."""
+    handled: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            handled |= {id(value) for value in node.values[:-1]}
+        elif isinstance(node, ast.Compare):
+            handled |= {id(node.left), *(id(c) for c in node.comparators)}
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            handled.add(id(node.operand))
+        elif isinstance(node, (ast.If, ast.IfExp, ast.While)):
+            handled.add(id(node.test))
+    return handled
 
 
 def _is_environ(node: ast.AST) -> bool:
