@@ -60,6 +60,23 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+_DIRECTIONS = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "southeast": "se",
+    "northeast": "ne",
+}
+
+
+def _zone_id_prefix(region: str) -> str:
+    """How AWS zone IDs abbreviate a region: us-east-1 -> use1, ap-southeast-2 -> apse2."""
+    area, direction, number = region.split("-")
+    return f"{area}{_DIRECTIONS[direction]}{number}"
+
+
 def _account(value: str) -> str:
     if not _ACCOUNT_ID.match(value):
         raise ValueError(f"{value!r} is not an AWS account ID; allowed: exactly 12 digits")
@@ -70,10 +87,21 @@ class RegionNetwork(_Frozen):
     """One region's placement and address plan: three AZs, one subnet per tier per AZ."""
 
     name: Region = Field(description="AWS region, e.g. us-east-1")
+    availability_zone_ids: tuple[str, str, str] = Field(
+        description="the three AZs, by zone ID (use1-az1: the same physical AZ in every account; names are not)"
+    )
     vpc_cidr: str = Field(description="VPC CIDR; every subnet below must lie inside it")
     public_subnets: tuple[str, str, str] = Field(description="public subnets (ALB, NAT), one per AZ")
     private_subnets: tuple[str, str, str] = Field(description="application subnets, one per AZ")
     database_subnets: tuple[str, str, str] = Field(description="isolated database subnets, one per AZ")
+
+    @field_validator("availability_zone_ids", mode="before")
+    @classmethod
+    def _three_zones(cls, value):
+        if not isinstance(value, list | tuple) or len(value) != 3:
+            count = len(value) if isinstance(value, list | tuple) else "no list of"
+            raise ValueError(f"{count} zones given; allowed: exactly three zone IDs of the region, like use1-az1")
+        return value
 
     @field_validator("vpc_cidr", "public_subnets", "private_subnets", "database_subnets", mode="before")
     @classmethod
@@ -86,6 +114,20 @@ class RegionNetwork(_Frozen):
                     f"{cidr!r} is not a valid IPv4 network; allowed: a CIDR like 10.0.21.0/24 with host bits zero"
                 ) from None
         return value
+
+    @model_validator(mode="after")
+    def _zones_are_three_of_this_region(self) -> RegionNetwork:
+        prefix = _zone_id_prefix(self.name)
+        for zone_id in self.availability_zone_ids:
+            if not re.fullmatch(rf"{prefix}-az\d{{1,2}}", zone_id):
+                raise ValueError(
+                    f"availability_zone_ids: {zone_id!r} is not a zone of {self.name}; allowed: zone IDs like {prefix}-az1"
+                )
+        if len(set(self.availability_zone_ids)) != len(self.availability_zone_ids):
+            raise ValueError(
+                f"availability_zone_ids {list(self.availability_zone_ids)} repeat a zone; allowed: three different zones"
+            )
+        return self
 
     @model_validator(mode="after")
     def _subnets_fit_and_do_not_overlap(self) -> RegionNetwork:
@@ -343,6 +385,10 @@ class EnvironmentConfig(_Frozen):
     capacity: Capacity
     retention: Retention
     deletion_protection: bool = Field(description="protect stateful resources from deletion (on in prod)")
+    nat_mode: Literal["gateways", "instances"] = Field(
+        default="gateways",
+        description="private subnets' egress: a NAT gateway per AZ, or (cost mode) a NAT instance per AZ",
+    )
     tags: Tags
     service: Service
 

@@ -14,8 +14,8 @@ from stacks.state import StateStack
 def build_environment(app: App, config: EnvironmentConfig) -> list[MeridianStack]:
     """Stacks in dependency order (the order deploys and rehearsals apply them)."""
     state = StateStack(app, config)
-    primary = RegionalStack(app, config, role="primary", network=config.regions.primary)
-    secondary = RegionalStack(app, config, role="secondary", network=config.regions.secondary)
+    primary = RegionalStack(app, config, role="primary", plan=config.regions.primary)
+    secondary = RegionalStack(app, config, role="secondary", plan=config.regions.secondary)
     global_ = GlobalStack(app, config, primary=primary)
     for stack in (primary, secondary, global_):
         stack.add_dependency(state)  # the state bucket must exist before any remote-state stack

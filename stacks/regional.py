@@ -8,15 +8,17 @@ from config import EnvironmentConfig
 from config.model import RegionNetwork
 from constructs_lib.alerts import AlertTopic, AlertTopicProps
 from constructs_lib.kms import DATA_CLASSES, KeyRing
+from constructs_lib.log_group import LogSettings
+from constructs_lib.nat import NatInstances
+from constructs_lib.network import TIERS, Network, NetworkProps
 from stacks.base import MeridianStack
 
 REGIONAL_KEY_PURPOSES = tuple(purpose for purpose in DATA_CLASSES if purpose != "state")
 
 
 class RegionalStack(MeridianStack):
-    def __init__(self, scope: Construct, config: EnvironmentConfig, *, role: str, network: RegionNetwork) -> None:
-        super().__init__(scope, config, role=role, region=network.name, remote=True)
-        self.network = network
+    def __init__(self, scope: Construct, config: EnvironmentConfig, *, role: str, plan: RegionNetwork) -> None:
+        super().__init__(scope, config, role=role, region=plan.name, remote=True)
         self.keys = KeyRing(
             self,
             "keys",
@@ -30,6 +32,59 @@ class RegionalStack(MeridianStack):
             "alerts",
             AlertTopicProps(name=self.naming.name("alerts"), key=self.keys.for_("sns"), account_id=self.account_id),
         )
+        self.logs = LogSettings(key=self.keys.for_("logs"), retention_days=config.retention.log_days)
+        self.network = Network(
+            self,
+            "network",
+            NetworkProps(
+                naming=self.naming,
+                account_id=self.account_id,
+                region=self.region,
+                availability_zone_ids=plan.availability_zone_ids,
+                vpc_cidr=plan.vpc_cidr,
+                public_subnets=plan.public_subnets,
+                private_subnets=plan.private_subnets,
+                database_subnets=plan.database_subnets,
+                logs=self.logs,
+                nat_mode=config.nat_mode,
+            ),
+        )
+        _declare_network_outputs(self, self.network)
         for key in self.keys:
             self.output(f"kms_{key.purpose}_key_arn", key.arn, f"ARN of the {key.purpose} CMK in {self.region}")
         self.output("alert_topic_arn", self.alerts.arn, f"SNS topic for alarms and budget alerts in {self.region}")
+
+
+def _declare_network_outputs(stack: MeridianStack, network: Network) -> None:
+    """The network's contract with the stacks and tools that build on it (DC-10)."""
+    where = f"in {stack.region}"
+    stack.output("vpc_id", network.vpc_id, f"ID of the VPC {where}")
+    stack.output("vpc_cidr", network.cidr, f"Address range of the VPC {where}")
+    stack.output("availability_zone_ids", network.availability_zone_ids, f"Zone IDs of the VPC's three AZs {where}")
+    for tier, holds in TIERS.items():
+        stack.output(
+            f"{tier}_subnet_ids", network.subnet_ids(tier), f"{tier.title()} subnets ({holds}) {where}, one per AZ"
+        )
+    stack.output("public_route_table_id", network.public_route_table_id, f"Route table of the public subnets {where}")
+    stack.output(
+        "private_route_table_ids",
+        network.private_route_table_ids,
+        f"Route tables of the private subnets {where}, one per AZ",
+    )
+    stack.output(
+        "database_route_table_ids",
+        network.database_route_table_ids,
+        f"Route tables of the database subnets {where}, one per AZ, with no route to the internet",
+    )
+    stack.output("nat_ids", network.nat.ids, f"NAT {network.nat.mode} {where}, one per AZ")
+    stack.output("vpc_endpoint_ids", network.endpoints.ids, f"VPC endpoint IDs by AWS service {where}")
+    stack.output(
+        "endpoint_security_group_id",
+        network.endpoints.security_group.id,
+        f"Security group of the interface VPC endpoints {where}",
+    )
+    if isinstance(network.nat, NatInstances):
+        stack.output(
+            "nat_security_group_id", network.nat.security_group.id, f"Security group of the NAT instances {where}"
+        )
+    stack.output("flow_log_group_name", network.flow_logs.log_group.name, f"Log group of the VPC flow logs {where}")

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from config.model import ENVIRONMENTS
-from tests.support.synth import STRICT_SYNTH_ENV, Synthesized, finish_synth, start_synth
+from tests.support.synth import STRICT_SYNTH_ENV, Synthesized, config_with, finish_synth, start_synth
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -53,3 +53,17 @@ def dev(synthesized) -> Synthesized:
 @pytest.fixture(scope="session")
 def prod(synthesized) -> Synthesized:
     return synthesized["prod"]
+
+
+@pytest.fixture(scope="session")
+def nat_instances(tmp_path_factory) -> Synthesized:
+    """dev synthesized in the NAT cost mode (`nat_mode: instances`); the shipped configs use gateways."""
+    root = tmp_path_factory.mktemp("synth-nat-instances")
+    config_dir = config_with(root / "config", "dev", nat_mode="instances")
+    return finish_synth("dev", root / "out", start_synth("dev", root / "out", MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV))
+
+
+@pytest.fixture(scope="session")
+def every_variant(synthesized, nat_instances) -> dict[str, Synthesized]:
+    """Every shipped environment plus dev with NAT instances: what whole-stack checks walk."""
+    return {**synthesized, "dev-nat-instances": nat_instances}

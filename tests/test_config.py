@@ -68,8 +68,12 @@ BAD_INPUTS = [
     (
         "primary equals secondary",
         "dev",
-        "regions.secondary.name",
-        "us-east-1",
+        "regions.secondary",
+        {
+            **_dev_data()["regions"]["secondary"],
+            "name": "us-east-1",
+            "availability_zone_ids": ["use1-az1", "use1-az2", "use1-az4"],
+        },
         ["regions", "secondary.name equals primary.name", "us-east-1"],
     ),
     (
@@ -106,6 +110,28 @@ BAD_INPUTS = [
     ("bad cost center", "dev", "tags.cost_center", "marketing", ["tags.cost_center", "'marketing'"]),
     ("environment/file mismatch", "dev", "environment", "prod", ["environment", "'prod'", "does not match"]),
     ("bad domain", "dev", "dns.domain", "Not A Domain", ["dns.domain", "Not A Domain", "domain"]),
+    ("unknown NAT mode", "dev", "nat_mode", "cheap", ["nat_mode", "'cheap'", "'gateways' or 'instances'"]),
+    (
+        "zone of another region",
+        "dev",
+        "regions.primary.availability_zone_ids",
+        ["use1-az1", "use1-az2", "usw2-az1"],
+        ["regions.primary", "'usw2-az1' is not a zone of us-east-1", "use1-az1"],
+    ),
+    (
+        "a zone twice",
+        "dev",
+        "regions.secondary.availability_zone_ids",
+        ["usw2-az1", "usw2-az1", "usw2-az2"],
+        ["regions.secondary", "repeat a zone", "three different zones"],
+    ),
+    (
+        "two zones only",
+        "dev",
+        "regions.secondary.availability_zone_ids",
+        ["usw2-az1", "usw2-az2"],
+        ["regions.secondary.availability_zone_ids", "2 zones given", "exactly three zone IDs"],
+    ),
 ]
 
 # Runtime settings (issue 11): the image (APP-2) and the load balancers' certificates (APP-6, EDGE-5).

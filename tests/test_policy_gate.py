@@ -2,7 +2,8 @@
 once, in tools/checkov/suppressions.yaml; a suppression that matches nothing fails the gate.
 
 Checkov is slow, so one session fixture runs it once over dev, staging and prod (the session's
-shared synth, `synthesized` in conftest.py) and the tests read that one report. Only the test that
+shared synth, `synthesized` in conftest.py) and dev in the NAT cost mode (`nat_instances`, whose
+NAT instances the shipped configs never create), and the tests read that one report. Only the test that
 proves the gate bites runs Checkov again, on a tiny stack of its own.
 """
 
@@ -39,10 +40,10 @@ def require_checkov() -> None:
 
 
 @pytest.fixture(scope="session")
-def gate_report(synthesized) -> GateReport:
+def gate_report(synthesized, nat_instances) -> GateReport:
     require_checkov()
     try:
-        return run_gate([synthesized[env].outdir for env in ENVIRONMENTS])
+        return run_gate([synthesized[env].outdir for env in ENVIRONMENTS] + [nat_instances.outdir])
     except GateError as error:
         pytest.fail(f"the policy gate could not run: {error}")
 
@@ -58,6 +59,13 @@ def test_no_unsuppressed_failed_check(gate_report, synthesized, environment):
     # GIVEN every stack of the environment, WHEN Checkov scans it and the suppression file applies
     failures = gate_report.failures_in(synthesized[environment].outdir)
     # THEN nothing fails
+    assert not failures, "\n".join(f"{f.check_id} {f.stack} {f.resource}: {f.check_name}" for f in failures)
+
+
+@pytest.mark.req("QA-2")
+@pytest.mark.req("NET-2")
+def test_no_unsuppressed_failed_check_with_nat_instances(gate_report, nat_instances):
+    failures = gate_report.failures_in(nat_instances.outdir)
     assert not failures, "\n".join(f"{f.check_id} {f.stack} {f.resource}: {f.check_name}" for f in failures)
 
 

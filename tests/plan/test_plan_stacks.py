@@ -12,6 +12,23 @@ from tools.tfplan.plan import Plan
 
 ENVS = ["dev", "staging", "prod"]
 
+# What the network of one regional stack creates in the default NAT mode (gateways), by type; the
+# types later issues also create (security groups, rules, roles, log groups) are counted at least.
+NETWORK = {
+    "aws_vpc": 1,
+    "aws_default_security_group": 1,
+    "aws_internet_gateway": 1,
+    "aws_subnet": 9,
+    "aws_route_table": 7,
+    "aws_route_table_association": 9,
+    "aws_route": 4,
+    "aws_eip": 3,
+    "aws_nat_gateway": 3,
+    "aws_vpc_endpoint": 10,
+    "aws_flow_log": 1,
+}
+NETWORK_AT_LEAST = {"aws_security_group": 1, "aws_vpc_security_group_ingress_rule": 1, "aws_iam_role": 1}
+
 
 @pytest.mark.req("DC-4")
 @pytest.mark.parametrize("env", ENVS)
@@ -46,6 +63,8 @@ def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
         created = stacks[role].plan.count_by_type()
         assert created["aws_kms_key"] == created["aws_kms_alias"] == 10
         assert created["aws_sns_topic"] == created["aws_sns_topic_policy"] == 1
+        assert {type_: created.get(type_, 0) for type_ in NETWORK} == NETWORK, role
+        assert all(created.get(type_, 0) >= count for type_, count in NETWORK_AT_LEAST.items()), role
     assert stacks["global"].plan.count_by_type() == {"aws_budgets_budget": 1}
 
 

@@ -7,6 +7,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
+from config.load import ENVIRONMENTS_DIR
 from tools.tfplan.synth import ROOT, start_synth, synth_env  # noqa: F401  (re-exported for tests)
 
 ROLES = ("state", "primary", "secondary", "global")
@@ -46,3 +49,13 @@ def finish_synth(environment: str, outdir: Path, process: subprocess.Popen) -> S
     for stack_file in sorted(outdir.glob("stacks/*/cdk.tf.json")):
         result.stacks[stack_file.parent.name] = json.loads(stack_file.read_text())
     return result
+
+
+def config_with(directory: Path, environment: str, **settings) -> Path:
+    """A copy of the shipped environment files in which one environment has top-level settings changed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for source in ENVIRONMENTS_DIR.glob("*.yaml"):
+        (directory / source.name).write_text(source.read_text())
+    path = directory / f"{environment}.yaml"
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), **settings}, sort_keys=False))
+    return directory
