@@ -35,16 +35,17 @@ ANYWHERE = "0.0.0.0/0"
 AMAZON_LINUX_2023_ARM64 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 
 # Boot script of a NAT instance. The Elastic IP is on the network interface before the instance
-# starts, so the package install reaches the internet. Forwarding is a sysctl.d file and the
-# MASQUERADE rule is saved for the iptables service, which is enabled: both survive a reboot.
+# starts, so the package install reaches the internet (retried while the network comes up; the
+# script fails visibly in the cloud-init log if it never does). Forwarding is a sysctl.d file and
+# the MASQUERADE rule is saved where the enabled iptables service restores it: both survive a reboot.
 NAT_USER_DATA = """#!/bin/bash
 set -euo pipefail
-until dnf install -y iptables-services; do sleep 5; done
+for _ in $(seq 30); do dnf install -y iptables-services && break; sleep 10; done
+rpm -q iptables-services
 echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
 sysctl --system
 outside=$(ip -o -4 route show to default | awk '{print $5}')
 iptables -t nat -A POSTROUTING -o "$outside" -j MASQUERADE
-iptables -F FORWARD
 iptables-save > /etc/sysconfig/iptables
 systemctl enable --now iptables
 """

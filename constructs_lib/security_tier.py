@@ -15,8 +15,9 @@ Every group and every rule carries a description; rules are the provider's per-r
 (`aws_vpc_security_group_ingress_rule` / `_egress_rule`), never inline blocks, so adding one never
 rewrites the others. A new group has no rule at all (Terraform removes AWS's default allow-all
 egress), so each tier's egress is exactly the traffic its `allow_*` calls name. The only way to
-admit 0.0.0.0/0 is `allow_from_internet`, on a tier created `internet_facing`, for 443 and 80.
-Asking twice for the same rule creates it once.
+admit 0.0.0.0/0 is `allow_from_internet`, on a tier created `internet_facing`, for 443 and 80;
+groups are tagged `Exposure: internet | internal` so audits can tell them apart. Asking twice for
+the same rule creates it once.
 """
 
 from __future__ import annotations

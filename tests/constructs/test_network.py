@@ -167,21 +167,65 @@ def test_nat_instances_are_hardened_amazon_linux_2023_from_its_public_parameter(
     assert not re.search(r"\bami-[0-9a-f]{8,}", json.dumps(instances)), "no AMI ID in code"
 
 
+# Stand-ins for the commands the boot script runs: each logs its arguments; dnf fails as often as
+# told (DNF_FAILURES) before it installs, and rpm finds the package only once dnf installed it.
+BOOT_STUBS = {
+    "dnf": 'n=$(cat "$STUB/dnf-runs" 2>/dev/null || echo 0); echo $((n + 1)) > "$STUB/dnf-runs"\n'
+    '[ "$n" -ge "$DNF_FAILURES" ] && touch "$STUB/installed"',
+    "rpm": '[ -f "$STUB/installed" ]',
+    "ip": "echo 'default via 10.0.1.1 dev ens5 proto dhcp src 10.0.1.10 metric 512'",
+    "iptables-save": "echo '-A POSTROUTING -o ens5 -j MASQUERADE'",
+    "sysctl": "true",
+    "iptables": "true",
+    "systemctl": "true",
+    "sleep": "true",
+}
+
+
+def _boot(tmp_path, dnf_failures: int) -> tuple[int, list[str]]:
+    """Run the NAT boot script with stand-in commands and /etc under tmp_path; returns exit code and calls."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name, body in BOOT_STUBS.items():
+        (stubs / name).write_text(f'#!/bin/bash\necho "{name}${{*:+ $*}}" >> "$STUB/calls"\n{body}\n')
+        (stubs / name).chmod(0o755)
+    for folder in ("etc/sysctl.d", "etc/sysconfig"):
+        (tmp_path / folder).mkdir(parents=True)
+    script = tmp_path / "user-data.sh"
+    script.write_text(NAT_USER_DATA.replace(" /etc/", f" {tmp_path}/etc/"))
+    env = {"PATH": f"{stubs}:/usr/bin:/bin", "STUB": str(tmp_path), "DNF_FAILURES": str(dnf_failures)}
+    result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
+    calls = (tmp_path / "calls").read_text().splitlines() if (tmp_path / "calls").exists() else []
+    return result.returncode, [call for call in calls if not call.startswith("sleep")]
+
+
 @pytest.mark.req("NET-2")
 def test_nat_instance_boot_script_forwards_masquerades_and_keeps_both_across_reboots(tmp_path):
-    script = tmp_path / "user-data.sh"
-    script.write_text(NAT_USER_DATA)
-    # GIVEN the boot script WHEN bash parses it THEN it is valid shell that stops at the first error
-    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
-    lines = NAT_USER_DATA.splitlines()
-    assert lines[:2] == ["#!/bin/bash", "set -euo pipefail"]
-    # forwarding is a sysctl.d file (kept at boot) and applied now
-    assert "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf" in lines
-    assert "sysctl --system" in lines
-    # masquerading on the interface of the default route, saved where the enabled service restores it
-    assert 'iptables -t nat -A POSTROUTING -o "$outside" -j MASQUERADE' in lines
-    assert lines.index("iptables-save > /etc/sysconfig/iptables") > lines.index("iptables -F FORWARD")
-    assert "systemctl enable --now iptables" in lines
+    # GIVEN a fresh Amazon Linux whose package repository answers only at the third attempt
+    # WHEN the boot script runs
+    returncode, calls = _boot(tmp_path, dnf_failures=2)
+    # THEN it retries the install, turns forwarding on, masquerades out of the default route's
+    # interface, saves that rule where the iptables service restores it, and enables the service
+    assert returncode == 0
+    assert [c for c in calls if c.startswith("dnf")] == ["dnf install -y iptables-services"] * 3
+    assert calls[3:] == [
+        "rpm -q iptables-services",
+        "sysctl --system",
+        "ip -o -4 route show to default",
+        "iptables -t nat -A POSTROUTING -o ens5 -j MASQUERADE",
+        "iptables-save",
+        "systemctl enable --now iptables",
+    ]
+    assert (tmp_path / "etc/sysctl.d/90-nat.conf").read_text() == "net.ipv4.ip_forward = 1\n"  # applied at every boot
+    assert (tmp_path / "etc/sysconfig/iptables").read_text() == "-A POSTROUTING -o ens5 -j MASQUERADE\n"
+
+
+@pytest.mark.req("NET-2")
+def test_nat_instance_boot_script_fails_visibly_when_the_package_never_installs(tmp_path):
+    returncode, calls = _boot(tmp_path, dnf_failures=1000)
+    assert returncode != 0
+    assert len([c for c in calls if c.startswith("dnf")]) == 30
+    assert not [c for c in calls if c.startswith(("iptables", "systemctl"))]
 
 
 @pytest.mark.req("NET-2")
