@@ -99,5 +99,6 @@ def test_service_role_without_grants_has_no_policy_and_refuses_a_statement_witho
         synth_construct(build)
 
 
+@pytest.mark.req("QA-1")
 def test_statement_ids_are_letters_and_digits():
     assert statement_id("flow-logs", "vpc_1") == "FlowLogsVpc1"
