@@ -63,24 +63,19 @@ class NatGateways(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: NatProps) -> None:
         super().__init__(scope, id_)
-        self._gateways = []
+        self.ids: list[str] = []  # one per AZ, in the order of the public subnets
         for az, subnet_id in enumerate(props.public_subnet_ids, 1):
             name = props.naming.name("nat", str(az))
             address = Eip(self, f"address-{az}", domain="vpc", tags={"Name": name})
-            self._gateways.append(
-                NatGateway(
-                    self,
-                    f"gateway-{az}",
-                    allocation_id=address.allocation_id,
-                    subnet_id=subnet_id,
-                    tags={"Name": name},
-                    depends_on=[props.internet_gateway],
-                )
+            gateway = NatGateway(
+                self,
+                f"gateway-{az}",
+                allocation_id=address.allocation_id,
+                subnet_id=subnet_id,
+                tags={"Name": name},
+                depends_on=[props.internet_gateway],
             )
-
-    @property
-    def ids(self) -> list[str]:
-        return [gateway.id for gateway in self._gateways]
+            self.ids.append(gateway.id)
 
     def add_default_route(self, scope: Construct, id_: str, route_table_id: str, az: int) -> Route:
         """0.0.0.0/0 of a route table in AZ number `az` (0-based) through that AZ's NAT gateway."""
@@ -119,12 +114,12 @@ class NatInstances(Construct):
                 props.private_subnet_cidrs, port, f"Private subnets to the internet on {port} through the NAT"
             )
             self.security_group.allow_egress_to_cidrs([ANYWHERE], port, f"Forwarded traffic to the internet on {port}")
-        image = DataAwsSsmParameter(self, "image", name=props.image_parameter)
-        self._interfaces: list[NetworkInterface] = []
-        self._instances: list[Instance] = []
+        image_id = DataAwsSsmParameter(self, "image", name=props.image_parameter).insecure_value
+        self._interface_ids: list[str] = []
+        self.ids: list[str] = []  # instance IDs, one per AZ
         for az, subnet_id in enumerate(props.nat.public_subnet_ids, 1):
             name = naming.name("nat", str(az))
-            interface = NetworkInterface(
+            interface_id = NetworkInterface(
                 self,
                 f"interface-{az}",
                 subnet_id=subnet_id,
@@ -132,23 +127,23 @@ class NatInstances(Construct):
                 source_dest_check=False,  # it forwards packets that are neither from nor for itself
                 description=f"{name}: NAT instance interface, the private route tables' next hop",
                 tags={"Name": name},
-            )
+            ).id
             address = Eip(
                 self,
                 f"address-{az}",
                 domain="vpc",
-                network_interface=interface.id,
+                network_interface=interface_id,
                 tags={"Name": name},
                 depends_on=[props.nat.internet_gateway],
             )
-            self._interfaces.append(interface)
-            self._instances.append(
+            self._interface_ids.append(interface_id)
+            self.ids.append(
                 Instance(
                     self,
                     f"instance-{az}",
-                    ami=image.insecure_value,  # a public AMI ID, not a secret: keep plans readable
+                    ami=image_id,  # insecure_value: a public AMI ID, not a secret, so plans stay readable
                     instance_type=props.instance_type,
-                    primary_network_interface={"network_interface_id": interface.id},
+                    primary_network_interface={"network_interface_id": interface_id},
                     metadata_options={"http_endpoint": "enabled", "http_tokens": "required"},
                     root_block_device={"encrypted": True, "volume_type": "gp3", "delete_on_termination": True},
                     monitoring=True,
@@ -157,12 +152,8 @@ class NatInstances(Construct):
                     user_data_replace_on_change=True,
                     tags={"Name": name},
                     depends_on=[address],  # the public address exists when the boot script runs
-                )
+                ).id
             )
-
-    @property
-    def ids(self) -> list[str]:
-        return [instance.id for instance in self._instances]
 
     def add_default_route(self, scope: Construct, id_: str, route_table_id: str, az: int) -> Route:
         """0.0.0.0/0 of a route table in AZ number `az` (0-based) to that AZ's NAT instance's interface."""
@@ -171,5 +162,5 @@ class NatInstances(Construct):
             id_,
             route_table_id=route_table_id,
             destination_cidr_block=ANYWHERE,
-            network_interface_id=self._interfaces[az].id,
+            network_interface_id=self._interface_ids[az],
         )

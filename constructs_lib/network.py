@@ -91,11 +91,13 @@ class Network(Construct):
             enable_dns_hostnames=True,
             tags={"Name": naming.name("vpc")},
         )
+        # Attribute tokens are read once and kept: each read is a round trip to the jsii runtime.
+        self.vpc_id: str = self._vpc.id
         DefaultSecurityGroup(self, "default-security-group", vpc_id=self.vpc_id, tags={"Name": naming.name("unused")})
         internet_gateway = InternetGateway(self, "internet-gateway", vpc_id=self.vpc_id, tags={"Name": naming.name()})
-        self._subnets = {tier: self._tier_subnets(tier) for tier in TIERS}
+        self._subnet_ids = {tier: [subnet.id for subnet in self._tier_subnets(tier)] for tier in TIERS}
 
-        public_routes = self._route_table("public", "public", [subnet.id for subnet in self._subnets["public"]])
+        public_routes = self._route_table("public", "public", self.public_subnet_ids)
         self.public_route_table_id = public_routes.id
         Route(
             self,
@@ -112,14 +114,14 @@ class Network(Construct):
             else NatInstances(self, "nat", NatInstancesProps(nat_props, self.vpc_id, list(props.private_subnets)))
         )
         self.private_route_table_ids: list[str] = []
-        for index, subnet in enumerate(self._subnets["private"]):
-            table = self._route_table(f"private-{index + 1}", "private", [subnet.id])
-            self.nat.add_default_route(self, f"private-{index + 1}-internet", table.id, index)
-            self.private_route_table_ids.append(table.id)
+        for index, subnet_id in enumerate(self.private_subnet_ids):
+            table_id = self._route_table(f"private-{index + 1}", "private", [subnet_id]).id
+            self.nat.add_default_route(self, f"private-{index + 1}-internet", table_id, index)
+            self.private_route_table_ids.append(table_id)
         # No route to the internet here: the database tier is isolated in both NAT modes.
         self.database_route_table_ids = [
-            self._route_table(f"database-{index + 1}", "database", [subnet.id]).id
-            for index, subnet in enumerate(self._subnets["database"])
+            self._route_table(f"database-{index + 1}", "database", [subnet_id]).id
+            for index, subnet_id in enumerate(self.database_subnet_ids)
         ]
 
         self.endpoints = VpcEndpoints(
@@ -140,12 +142,8 @@ class Network(Construct):
             FlowLogsProps(naming, self.vpc_id, props.logs, props.account_id, props.region),
         )
 
-    @property
-    def vpc_id(self) -> str:
-        return self._vpc.id
-
     def subnet_ids(self, tier: Tier) -> list[str]:
-        return [subnet.id for subnet in self._subnets[tier]]
+        return list(self._subnet_ids[tier])
 
     @property
     def public_subnet_ids(self) -> list[str]:
@@ -197,6 +195,7 @@ class Network(Construct):
         table = RouteTable(
             self, f"{id_}-routes", vpc_id=self.vpc_id, tags={"Name": self._props.naming.name(id_), "Tier": tier}
         )
+        table_id = table.id
         for index, subnet_id in enumerate(subnet_ids, 1):
-            RouteTableAssociation(self, f"{id_}-routes-{index}", route_table_id=table.id, subnet_id=subnet_id)
+            RouteTableAssociation(self, f"{id_}-routes-{index}", route_table_id=table_id, subnet_id=subnet_id)
         return table

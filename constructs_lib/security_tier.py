@@ -63,11 +63,12 @@ class SecurityTier(Construct):
             vpc_id=props.vpc_id,
             tags={"Name": props.name, "Exposure": "internet" if props.internet_facing else "internal"},
         )
+        self._id = self._group.id  # read once: every rule names it
 
     @property
     def id(self) -> str:
         """The security group ID, for `vpc_security_group_ids` and the like."""
-        return self._group.id
+        return self._id
 
     @property
     def arn(self) -> str:

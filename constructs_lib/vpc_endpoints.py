@@ -64,6 +64,7 @@ class VpcEndpoints(Construct):
             ),
         )
         self.security_group.allow_from_cidrs([props.vpc_cidr], HTTPS, "HTTPS to AWS APIs from inside the VPC")
+        self._group_ids = [self.security_group.id]
         self._gateways = {
             service: self._endpoint(service, purpose, vpc_endpoint_type="Gateway")
             for service, purpose in props.gateway_services.items()
@@ -84,7 +85,7 @@ class VpcEndpoints(Construct):
             vpc_endpoint_type=vpc_endpoint_type,
             route_table_ids=list(self._props.gateway_route_table_ids) if gateway else None,
             subnet_ids=None if gateway else list(self._props.interface_subnet_ids),
-            security_group_ids=None if gateway else [self.security_group.id],
+            security_group_ids=None if gateway else self._group_ids,
             private_dns_enabled=None if gateway else True,
             tags={"Name": self._props.naming.name("endpoint", label), "Purpose": purpose},
         )
