@@ -60,7 +60,9 @@ def nat_instances(tmp_path_factory) -> Synthesized:
     """dev synthesized in the NAT cost mode (`nat_mode: instances`); the shipped configs use gateways."""
     root = tmp_path_factory.mktemp("synth-nat-instances")
     config_dir = config_with(root / "config", "dev", nat_mode="instances")
-    return finish_synth("dev", root / "out", start_synth("dev", root / "out", MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV))
+    return finish_synth(
+        "dev", root / "out", start_synth("dev", root / "out", MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV)
+    )
 
 
 @pytest.fixture(scope="session")

@@ -33,13 +33,13 @@ def primary(dev, tmp_path_factory):
 
 
 def bucket_acl(config):
-    config["resource"]["aws_s3_bucket"] = {"canary": {"bucket": "meridian-canary-dev", "acl": "private"}}
+    config["resource"].setdefault("aws_s3_bucket", {})["canary"] = {"bucket": "meridian-canary-dev", "acl": "private"}
 
 
 def role_with(argument, value):
     def mutate(config):
         role = {"name": "meridian-canary-dev", "assume_role_policy": "{}", argument: value}
-        config["resource"]["aws_iam_role"] = {"canary": role}
+        config["resource"].setdefault("aws_iam_role", {})["canary"] = role  # beside the stack's own roles
 
     mutate.__name__ = f"role_{argument}"
     return mutate
@@ -50,11 +50,18 @@ def region_name_read(config):
     config["output"]["canary_region"] = {"value": "${data.aws_region.canary.name}"}
 
 
+def instance_network_interface(config):
+    interface = {"network_interface_id": "eni-0123456789abcdef0", "device_index": 0}
+    instance = {"ami": "ami-0123456789abcdef0", "instance_type": "t4g.nano", "network_interface": [interface]}
+    config["resource"].setdefault("aws_instance", {})["canary"] = instance
+
+
 CASES = [
     (bucket_acl, "acl is deprecated. Use the aws_s3_bucket_acl resource instead."),
     (role_with("managed_policy_arns", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]), "managed_policy_arns is deprecated"),
     (role_with("inline_policy", [{"name": "inline", "policy": "{}"}]), "inline_policy is deprecated"),
     (region_name_read, 'Deprecated resource attribute "name" used'),
+    (instance_network_interface, "To specify the primary network interface, use primary_network_interface"),
 ]
 
 

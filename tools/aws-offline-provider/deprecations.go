@@ -57,6 +57,11 @@ var deprecatedResourceArguments = deprecationTable{
 	"aws_s3_bucket_logging": {
 		"target_grant.grantee.display_name": displayNameEnded,
 	},
+	"aws_instance": {
+		"network_interface": "network_interface is deprecated. To specify the primary network interface, use " +
+			"primary_network_interface instead. To attach additional network interfaces, use the " +
+			"aws_network_interface_attachment resource.",
+	},
 	"aws_guardduty_detector": {
 		"datasources": "datasources is deprecated. Use the aws_guardduty_detector_feature resource instead.",
 	},
