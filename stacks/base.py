@@ -21,6 +21,10 @@ class RemoteState:
         self.bucket = naming.bucket("tfstate", config.accounts.own, self.region)
         self.access_log_bucket = naming.bucket("tfstate-access-logs", config.accounts.own, self.region)
         self.lock_table = naming.name("tfstate-lock")
+        # DC-3: the state bucket's replica, where every stack's state is while the primary region is down
+        self.replica_region = config.regions.secondary.name
+        self.replica_bucket = naming.bucket("tfstate", config.accounts.own, self.replica_region)
+        self.replica_access_log_bucket = naming.bucket("tfstate-access-logs", config.accounts.own, self.replica_region)
 
 
 class MeridianStack(TerraformStack):
