@@ -10,8 +10,8 @@ destination region; nothing else.
 How to use (the rule is applied to the source bucket, in the source bucket's region):
 
     BucketReplication(self, "replication", BucketReplicationProps(
-        name=naming.name("documents-replication"), source=primary_documents, source_region="us-east-1",
-        destination=replica, destination_region="us-west-2", account_id=account))
+        name=naming.name("documents-replication"), source=primary_documents, source_region=primary_region,
+        destination=replica, destination_region=secondary_region, account_id=account))
 
 The construct may live in the destination's stack, reading the source through stack outputs, so the
 replica exists (versioned) before the rule that needs it, whatever the order stacks deploy in.
