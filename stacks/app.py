@@ -18,7 +18,6 @@ def build_environment(app: App, config: EnvironmentConfig) -> list[MeridianStack
     secondary = RegionalStack(app, config, role="secondary", network=config.regions.secondary)
     global_ = GlobalStack(app, config, primary=primary)
     secondary.stand_by_for(primary)
-    global_.add_dependency(secondary)  # the global stack fronts both regions (CDN origins, DNS failover)
     for stack in (primary, secondary, global_):
         stack.add_dependency(state)  # the state bucket must exist before any remote-state stack
     return [state, primary, secondary, global_]
