@@ -34,7 +34,7 @@ class DataTier(Construct):
         super().__init__(scope, id_)
         self.region = region
         self._naming = naming
-        account = config.accounts.own
+        self._account = account = config.accounts.own
         other_region = next(r.name for r in (config.regions.primary, config.regions.secondary) if r.name != region)
         self.access_logs = SecureBucket(
             self,
@@ -94,7 +94,6 @@ class DataTier(Construct):
                 copy_to_vault_arns=tuple(copies),
             ),
         )
-        self._account = account
 
     def replicate_from(self, primary: DataTier) -> BucketReplication:
         """Make this region's documents bucket the replica of the primary's (DATA-8)."""
