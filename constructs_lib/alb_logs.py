@@ -8,7 +8,7 @@ logs expire after the configured days (every region Meridian allows predates Aug
 AWS documents the ELB account rather than a service principal as the writer).
 
     logs = AlbAccessLogBucket(self, "alb-logs", AlbAccessLogBucketProps(name, account_id, expire_days))
-    LoadBalancer(..., access_logs={"bucket": logs.name, "prefix": logs.prefix, "enabled": True})
+    PublicLoadBalancer(..., access_logs=logs, depends_on=[logs.policy])   # ELB checks its access at creation
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from constructs import Construct
 
 from constructs_lib.policy import Statement
@@ -65,3 +66,8 @@ class AlbAccessLogBucket(Construct):
     @property
     def arn(self) -> str:
         return self.bucket.arn
+
+    @property
+    def policy(self) -> S3BucketPolicy:
+        """The bucket policy that lets ELB write: load balancers depend on it."""
+        return self.bucket.policy

@@ -104,7 +104,10 @@ class SecureBucket(Construct):
                 target_prefix=f"{props.name}/",
             )
         self._statements: list[Statement] = [deny_insecure_transport(self.arn)]
-        S3BucketPolicy(self, "policy", bucket=bucket_id, region=region, policy=lazy_document(lambda: self._statements))
+        # `policy` for depends_on: a service that checks its access at creation (ELB log delivery)
+        self.policy = S3BucketPolicy(
+            self, "policy", bucket=bucket_id, region=region, policy=lazy_document(lambda: self._statements)
+        )
 
     @property
     def name(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib.alb_logs import AlbAccessLogBucket, AlbAccessLogBucketProps
+from constructs_lib.load_balancer import AccessLogBucketRef
 from tests.support.constructs import TEST_ACCOUNT, policy, statement, synth_construct
 
 
@@ -40,3 +41,17 @@ def test_logs_expire_after_the_configured_days(logs):
 
     assert rule["expiration"] == [{"days": 365}]
     assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 365}]
+
+
+@pytest.mark.req("DATA-9")
+def test_the_load_balancer_takes_the_bucket_and_waits_for_its_policy():
+    captured = {}
+
+    def build(stack):
+        logs = AlbAccessLogBucket(stack, "alb-logs", AlbAccessLogBucketProps("alb-logs-test", TEST_ACCOUNT, 365))
+        reference: AccessLogBucketRef = logs  # what PublicLoadBalancerProps.access_logs takes (checked by pyright)
+        captured.update(prefix=reference.prefix, policy=logs.policy.node.path)
+
+    synth_construct(build)
+
+    assert captured == {"prefix": "alb", "policy": "unit/alb-logs/bucket/policy"}
