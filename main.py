@@ -2,7 +2,10 @@
 """Meridian's CDKTF app: `cdktf synth` (through cdktf.json) or `python main.py [ENV]`.
 
 The environment comes from, in order: the first argument, the MERIDIAN_ENV variable, and finally
-`dev`. (The cdktf CLI sets CDKTF_CONTEXT_JSON itself, from cdktf.json, so that variable cannot choose.) Its configuration is validated before any stack is
+`dev`. (The cdktf CLI sets CDKTF_CONTEXT_JSON itself, from cdktf.json, so that variable cannot choose.)
+Where the stacks keep their Terraform state comes from MERIDIAN_STATE_SOURCE: `primary` (default) or
+`replica`, the state bucket's copy in the secondary region while the primary region is down
+(README, DC-3). Its configuration is validated before any stack is
 built; a bad configuration prints one line naming the field and what is allowed, exits 2, and
 writes nothing.
 """
@@ -25,13 +28,19 @@ def select_environment(argv: list[str], environ: dict[str, str]) -> str:
     return environ.get("MERIDIAN_ENV") or "dev"
 
 
-def synthesize(config: EnvironmentConfig, outdir: str | None = None) -> Path:
+def select_state_source(environ: dict[str, str]) -> str:
+    return environ.get("MERIDIAN_STATE_SOURCE") or "primary"
+
+
+def synthesize(config: EnvironmentConfig, outdir: str | None = None, state_source: str = "primary") -> Path:
     """Build every stack of one environment and write it; returns the output folder."""
     from cdktf import App
 
     from stacks.app import build_environment
+    from stacks.base import STATE_SOURCE_CONTEXT
 
-    app = App(outdir=outdir) if outdir else App()
+    context = {STATE_SOURCE_CONTEXT: state_source}
+    app = App(outdir=outdir, context=context) if outdir else App(context=context)
     build_environment(app, config)
     app.synth()
     return Path(app.outdir)
@@ -41,13 +50,19 @@ def main(argv: list[str]) -> int:
     from constructs_lib import bindings
 
     environment = select_environment(argv, dict(os.environ))
+    state_source = select_state_source(dict(os.environ))
     try:
         config = load(environment, Path(os.environ.get("MERIDIAN_CONFIG_DIR") or ENVIRONMENTS_DIR))
         bindings.configure(os.environ.get("MERIDIAN_BINDINGS", "fast"))
+        from stacks.base import STATE_SOURCES
+
+        if state_source not in STATE_SOURCES:
+            allowed = ", ".join(STATE_SOURCES)
+            raise ValueError(f"MERIDIAN_STATE_SOURCE is {state_source!r}; allowed: {allowed}")
     except (ConfigError, ValueError) as error:
         print(f"meridian: configuration error: {error}", file=sys.stderr)
         return 2
-    outdir = synthesize(config, os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    outdir = synthesize(config, os.environ.get("CDKTF_OUTDIR", "cdktf.out"), state_source)
     print(f"meridian: synthesized environment {environment} into {outdir}")
     return 0
 

@@ -37,6 +37,9 @@ AWS_REGIONS: tuple[str, ...] = get_args(Region)
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
+# AWS Backup refuses to delete a recovery point within 90 days of moving it to cold storage.
+MIN_DAYS_IN_COLD_STORAGE = 90
+
 # CloudWatch Logs accepts only these retention periods; a year count maps onto one of them.
 LOG_RETENTION_DAYS_BY_YEARS = {1: 365, 2: 731, 3: 1096, 5: 1827, 6: 2192, 7: 2557, 8: 2922, 9: 3288, 10: 3653}
 
@@ -168,6 +171,9 @@ class Accounts(_Frozen):
         default_factory=dict, description="accounts of the other environments, trusted by cross-account roles"
     )
     backup: AccountId | None = Field(default=None, description="central backup account; copies go there when set")
+    backup_vault: str | None = Field(
+        default=None, description="the vault in the backup account that receives a copy of every recovery point"
+    )
 
     @field_validator("own", "backup")
     @classmethod
@@ -188,6 +194,17 @@ class Accounts(_Frozen):
         for env, account in self.peers.items():
             if account == self.own:
                 raise ValueError(f"peers.{env} is this environment's own account {account}; allowed: other accounts")
+        return self
+
+    @model_validator(mode="after")
+    def _backup_account_with_its_vault(self) -> Accounts:
+        if (self.backup is None) != (self.backup_vault is None):
+            raise ValueError(
+                f"backup ({self.backup}) and backup_vault ({self.backup_vault}) go together; "
+                "allowed: both set (cross-account copies) or both null (none)"
+            )
+        if self.backup == self.own:
+            raise ValueError(f"backup is this environment's own account {self.own}; allowed: another account")
         return self
 
 
@@ -266,6 +283,8 @@ class Retention(_Frozen):
     log_years: int = Field(description="retention of every log group, in years")
     db_backup_days: int = Field(ge=1, le=35, description="Aurora automated backup retention")
     state_noncurrent_days: int = Field(ge=1, le=3650, description="days to keep old Terraform state versions")
+    stream_hours: int = Field(ge=24, le=8760, description="Kinesis record retention (24 hours to 365 days)")
+    document_versions_days: int = Field(ge=1, le=3650, description="days to keep old versions of documents")
 
     @field_validator("log_years")
     @classmethod
@@ -278,6 +297,30 @@ class Retention(_Frozen):
     @property
     def log_days(self) -> int:
         return LOG_RETENTION_DAYS_BY_YEARS[self.log_years]
+
+
+class Backup(_Frozen):
+    """AWS Backup in both regions (DATA-10): daily and weekly recovery points, copied to the other region."""
+
+    vault_name: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{1,40}$", description="each region's vault is <project>-<vault_name>-<environment>"
+    )
+    daily_retention_days: int = Field(ge=1, le=36500, description="daily recovery points are deleted after")
+    weekly_cold_storage_after_days: int | None = Field(
+        ge=1, description="weekly points move to cold storage after; null: they stay warm until deleted"
+    )
+    weekly_delete_after_days: int = Field(ge=1, le=36500, description="weekly recovery points are deleted after")
+
+    @model_validator(mode="after")
+    def _cold_points_stay_ninety_days(self) -> Backup:
+        cold = self.weekly_cold_storage_after_days
+        if cold is not None and self.weekly_delete_after_days < cold + MIN_DAYS_IN_COLD_STORAGE:
+            raise ValueError(
+                f"weekly_delete_after_days {self.weekly_delete_after_days} is less than {MIN_DAYS_IN_COLD_STORAGE} "
+                f"days after weekly_cold_storage_after_days {cold}; allowed: {cold + MIN_DAYS_IN_COLD_STORAGE} or "
+                "more, or no cold storage (AWS Backup keeps a cold point 90 days)"
+            )
+        return self
 
 
 class Tags(_Frozen):
@@ -384,6 +427,7 @@ class EnvironmentConfig(_Frozen):
     dns: Dns
     capacity: Capacity
     retention: Retention
+    backup: Backup
     deletion_protection: bool = Field(description="protect stateful resources from deletion (on in prod)")
     nat_mode: Literal["gateways", "instances"] = Field(
         default="gateways",

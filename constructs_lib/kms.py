@@ -76,9 +76,10 @@ class CustomerKey(Construct):
             deletion_window_in_days=props.deletion_window_days,
             policy=document(_key_policy(use, props.account_id, props.region)),
             tags={"Name": props.naming.name(props.purpose)},
+            region=props.region,  # explicit: a stack may hold a key of another region (the state replica's)
         )
         self.alias_name = props.naming.alias(props.purpose)
-        KmsAlias(self, "alias", name=self.alias_name, target_key_id=self._key.key_id)
+        KmsAlias(self, "alias", name=self.alias_name, target_key_id=self._key.key_id, region=props.region)
 
     @property
     def arn(self) -> str:

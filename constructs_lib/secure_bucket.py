@@ -44,43 +44,70 @@ class SecureBucketProps:
     expire_objects_days: int | None = None  # current objects expire (log buckets); None keeps them
     access_log_bucket: SecureBucket | None = None  # where S3 server access logs go
     force_destroy: bool = False  # never for data; tests and ephemeral buckets only
+    region: str | None = None  # None: the stack's region; set for a bucket the stack keeps elsewhere (a replica)
 
     def __post_init__(self) -> None:
         if self.key is None and not self.sse_s3_reason:
             raise ValueError(f"bucket {self.name}: without a KMS key, sse_s3_reason must say why SSE-S3 is required")
 
 
+def access_log_bucket_props(name: str, days: int, region: str | None = None) -> SecureBucketProps:
+    """A bucket receiving S3 server access logs: SSE-S3 (all that log delivery writes to), expiring after days."""
+    return SecureBucketProps(
+        name=name,
+        noncurrent_version_days=days,
+        expire_objects_days=days,
+        sse_s3_reason="S3 server access log delivery writes only to SSE-S3 buckets",
+        region=region,
+    )
+
+
 class SecureBucket(Construct):
     def __init__(self, scope: Construct, id_: str, props: SecureBucketProps) -> None:
         super().__init__(scope, id_)
         self.props = props
-        self._bucket = S3Bucket(self, "bucket", bucket=props.name, force_destroy=props.force_destroy)
+        self.key = props.key
+        self._bucket = S3Bucket(
+            self, "bucket", bucket=props.name, force_destroy=props.force_destroy, region=props.region
+        )
         bucket_id = self._bucket.id
-        S3BucketVersioningA(self, "versioning", bucket=bucket_id, versioning_configuration={"status": "Enabled"})
+        region = props.region
+        self.versioning = S3BucketVersioningA(
+            self, "versioning", bucket=bucket_id, region=region, versioning_configuration={"status": "Enabled"}
+        )
         S3BucketServerSideEncryptionConfigurationA(
-            self, "encryption", bucket=bucket_id, rule=[self._encryption_rule(props)]
+            self, "encryption", bucket=bucket_id, region=region, rule=[self._encryption_rule(props)]
         )
         S3BucketPublicAccessBlock(
             self,
             "public-access",
             bucket=bucket_id,
+            region=region,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        S3BucketOwnershipControls(self, "ownership", bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"})
-        S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket_id, rule=[self._lifecycle_rule(props)])
+        S3BucketOwnershipControls(
+            self, "ownership", bucket=bucket_id, region=region, rule={"object_ownership": "BucketOwnerEnforced"}
+        )
+        S3BucketLifecycleConfiguration(
+            self, "lifecycle", bucket=bucket_id, region=region, rule=[self._lifecycle_rule(props)]
+        )
         if props.access_log_bucket is not None:
             S3BucketLoggingA(
                 self,
                 "access-logs",
                 bucket=bucket_id,
+                region=region,
                 target_bucket=props.access_log_bucket.name,
                 target_prefix=f"{props.name}/",
             )
         self._statements: list[Statement] = [deny_insecure_transport(self.arn)]
-        S3BucketPolicy(self, "policy", bucket=bucket_id, policy=lazy_document(lambda: self._statements))
+        # `policy` for depends_on: a service that checks its access at creation (ELB log delivery)
+        self.policy = S3BucketPolicy(
+            self, "policy", bucket=bucket_id, region=region, policy=lazy_document(lambda: self._statements)
+        )
 
     @property
     def name(self) -> str:

@@ -10,6 +10,11 @@ from constructs import Construct
 from config import EnvironmentConfig
 from constructs_lib.naming import Naming
 
+# Where the remote-state stacks find their state: the state bucket, or (DC-3, while the primary
+# region is down) its replica in the secondary region. Chosen at synth through this context value.
+STATE_SOURCE_CONTEXT = "stateSource"
+STATE_SOURCES = ("primary", "replica")
+
 
 class RemoteState:
     """Where the bootstrap stack keeps state for the others: derived from config, so the state
@@ -21,6 +26,11 @@ class RemoteState:
         self.bucket = naming.bucket("tfstate", config.accounts.own, self.region)
         self.access_log_bucket = naming.bucket("tfstate-access-logs", config.accounts.own, self.region)
         self.lock_table = naming.name("tfstate-lock")
+        self.key_alias = naming.alias("state")  # the same alias names each region's state key
+        # DC-3: the state bucket's replica, where every stack's state is while the primary region is down
+        self.replica_region = config.regions.secondary.name
+        self.replica_bucket = naming.bucket("tfstate", config.accounts.own, self.replica_region)
+        self.replica_access_log_bucket = naming.bucket("tfstate-access-logs", config.accounts.own, self.replica_region)
 
 
 class MeridianStack(TerraformStack):
@@ -52,13 +62,20 @@ class MeridianStack(TerraformStack):
             LocalBackend(self, path=f"../../../terraform.{self.node.id}.tfstate")
 
     def _use_remote_state(self, state: RemoteState) -> None:
+        source = self.node.try_get_context(STATE_SOURCE_CONTEXT) or "primary"
+        if source not in STATE_SOURCES:
+            raise ValueError(f"{STATE_SOURCE_CONTEXT} {source!r} is unknown; allowed: {', '.join(STATE_SOURCES)}")
+        replica = source == "replica"
         S3Backend(
             self,
-            bucket=state.bucket,
+            bucket=state.replica_bucket if replica else state.bucket,
             key=self.naming.state_key(self.role),
-            region=state.region,
+            region=state.replica_region if replica else state.region,
             encrypt=True,
-            dynamodb_table=state.lock_table,
+            # without a key the backend writes SSE-S3, overriding the bucket's SSE-KMS default
+            kms_key_id=state.key_alias,
+            # the table is in the primary region: on the replica the S3 lock file locks alone
+            dynamodb_table=None if replica else state.lock_table,
         )
         # Terraform 1.10+ locks with an S3 lock file; the DynamoDB table stays because our users'
         # tooling is standardized on it. The binding predates the field, hence the override.

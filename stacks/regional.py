@@ -12,6 +12,7 @@ from constructs_lib.log_group import LogSettings
 from constructs_lib.nat import NatInstances
 from constructs_lib.network import TIERS, Network, NetworkProps
 from stacks.base import MeridianStack
+from stacks.data_tier import DataTier
 
 REGIONAL_KEY_PURPOSES = tuple(purpose for purpose in DATA_CLASSES if purpose != "state")
 
@@ -53,6 +54,13 @@ class RegionalStack(MeridianStack):
         for key in self.keys:
             self.output(f"kms_{key.purpose}_key_arn", key.arn, f"ARN of the {key.purpose} CMK in {self.region}")
         self.output("alert_topic_arn", self.alerts.arn, f"SNS topic for alarms and budget alerts in {self.region}")
+        self.data = DataTier(self, "data", config=config, naming=self.naming, region=self.region, keys=self.keys)
+        for name, (value, description) in self.data.outputs().items():
+            self.output(name, value, description)
+
+    def stand_by_for(self, primary: RegionalStack) -> None:
+        """The secondary region's side of DC-3: replicas of the primary's data, read through its outputs."""
+        self.data.replicate_from(primary.data)
 
 
 def _declare_network_outputs(stack: MeridianStack, network: Network) -> None:

@@ -65,7 +65,7 @@ def test_dev_picture_shows_stacks_constructs_and_what_crosses_them(dev):
     # GIVEN dev as synthesized WHEN it is drawn
     chart = _Chart(draw("dev", dev.stacks).section)
     # THEN every stack is a subgraph, in dependency order, and its constructs are nodes with their counts
-    assert chart.subgraphs == [f"meridian-dev-{role}" for role in ("state", "primary", "secondary", "global")]
+    assert chart.subgraphs == [f"meridian-dev-{role}" for role in ("state", "primary", "global", "secondary")]
     assert chart.labels[("meridian-dev-primary", "keys/sns")] == "keys/sns<br/>2 resources: kms_key, kms_alias"
     assert len(chart.labels) <= NODE_BUDGET
     # AND the budget reads the primary region's alert topic through the output its author declared

@@ -7,7 +7,7 @@ from constructs_lib.budget import MonthlyBudget, MonthlyBudgetProps
 from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.naming import Naming
 from constructs_lib.policy import Statement, document
-from constructs_lib.state_backend import StateBackend, StateBackendProps
+from constructs_lib.state_backend import StateBackend, StateBackendProps, StateReplicaProps
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, policy, statement, synth_construct
 
 
@@ -62,14 +62,32 @@ def test_state_backend_lock_table_and_log_bucket():
                 noncurrent_version_days=90,
                 access_log_days=365,
                 deletion_protection=True,
+                region=TEST_REGION,
+                account_id=TEST_ACCOUNT,
+                replica=StateReplicaProps(
+                    region="eu-central-1",
+                    bucket_name="state-replica-test",
+                    access_log_bucket_name="state-replica-logs-test",
+                    key=CustomerKey(
+                        stack, "replica-key", CustomerKeyProps("state", TEST_NAMING, TEST_ACCOUNT, "eu-central-1")
+                    ),
+                    replication_role_name="state-replication-test",
+                ),
             ),
         )
 
     synth = synth_construct(build)
     table = synth.only("aws_dynamodb_table")
     assert table["deletion_protection_enabled"] is True and table["billing_mode"] == "PAY_PER_REQUEST"
-    assert sorted(b["bucket"] for b in synth.resources("aws_s3_bucket").values()) == ["state-logs-test", "state-test"]
-    assert synth.only("aws_s3_bucket_logging")["target_prefix"] == "state-test/"
+    buckets = {b["bucket"]: b.get("region") for b in synth.resources("aws_s3_bucket").values()}
+    assert buckets == {
+        "state-test": None,
+        "state-logs-test": None,
+        "state-replica-test": "eu-central-1",
+        "state-replica-logs-test": "eu-central-1",
+    }
+    logging = {body["target_prefix"]: body for body in synth.resources("aws_s3_bucket_logging").values()}
+    assert sorted(logging) == ["state-replica-test/", "state-test/"]
 
 
 @pytest.mark.req("QA-1")

@@ -46,18 +46,22 @@ def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
     for role in ROLES:
         counts = stacks[role].plan.counts()
         assert counts["update"] == counts["replace"] == counts["destroy"] == 0, role
+    # state bucket, its access logs, and both again in the secondary region (DC-3), replicated
     assert stacks["state"].plan.count_by_type() == {
-        "aws_kms_key": 1,
-        "aws_kms_alias": 1,
+        "aws_kms_key": 2,
+        "aws_kms_alias": 2,
         "aws_dynamodb_table": 1,
-        "aws_s3_bucket": 2,
-        "aws_s3_bucket_versioning": 2,
-        "aws_s3_bucket_server_side_encryption_configuration": 2,
-        "aws_s3_bucket_public_access_block": 2,
-        "aws_s3_bucket_ownership_controls": 2,
-        "aws_s3_bucket_lifecycle_configuration": 2,
-        "aws_s3_bucket_policy": 2,
-        "aws_s3_bucket_logging": 1,
+        "aws_s3_bucket": 4,
+        "aws_s3_bucket_versioning": 4,
+        "aws_s3_bucket_server_side_encryption_configuration": 4,
+        "aws_s3_bucket_public_access_block": 4,
+        "aws_s3_bucket_ownership_controls": 4,
+        "aws_s3_bucket_lifecycle_configuration": 4,
+        "aws_s3_bucket_policy": 4,
+        "aws_s3_bucket_logging": 2,
+        "aws_s3_bucket_replication_configuration": 1,
+        "aws_iam_role": 1,
+        "aws_iam_role_policy": 1,
     }
     for role in ("primary", "secondary"):
         created = stacks[role].plan.count_by_type()
@@ -65,6 +69,10 @@ def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
         assert created["aws_sns_topic"] == created["aws_sns_topic_policy"] == 1
         assert {type_: created.get(type_, 0) for type_ in NETWORK} == NETWORK, role
         assert all(created.get(type_, 0) >= count for type_, count in NETWORK_AT_LEAST.items()), role
+        # documents, ALB access logs and their access-log target; the event stream; AWS Backup
+        assert created["aws_s3_bucket"] == 3 and created["aws_kinesis_stream"] == 1
+        assert created["aws_backup_vault"] == created["aws_backup_plan"] == 1
+    assert stacks["secondary"].plan.count_by_type()["aws_s3_bucket_replication_configuration"] == 1
     assert stacks["global"].plan.count_by_type() == {"aws_budgets_budget": 1}
 
 

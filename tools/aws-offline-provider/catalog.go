@@ -13,10 +13,11 @@ import (
 // catalog holds the schemas this stand-in serves, read from a document in the format of
 // `terraform providers schema -json` (written by tools/offline_provider/schema_gen.py).
 type catalog struct {
-	providerAddress string
-	provider        *tfprotov6.Schema
-	resources       map[string]*tfprotov6.Schema
-	dataSources     map[string]*tfprotov6.Schema
+	providerAddress    string
+	provider           *tfprotov6.Schema
+	resources          map[string]*tfprotov6.Schema
+	dataSources        map[string]*tfprotov6.Schema
+	ephemeralResources map[string]*tfprotov6.Schema
 }
 
 type schemaDocument struct {
@@ -25,9 +26,10 @@ type schemaDocument struct {
 }
 
 type providerSchemaJSON struct {
-	Provider          schemaJSON            `json:"provider"`
-	ResourceSchemas   map[string]schemaJSON `json:"resource_schemas"`
-	DataSourceSchemas map[string]schemaJSON `json:"data_source_schemas"`
+	Provider                 schemaJSON            `json:"provider"`
+	ResourceSchemas          map[string]schemaJSON `json:"resource_schemas"`
+	DataSourceSchemas        map[string]schemaJSON `json:"data_source_schemas"`
+	EphemeralResourceSchemas map[string]schemaJSON `json:"ephemeral_resource_schemas"`
 }
 
 type schemaJSON struct {
@@ -46,6 +48,7 @@ type attributeJSON struct {
 	Optional  bool            `json:"optional"`
 	Computed  bool            `json:"computed"`
 	Sensitive bool            `json:"sensitive"`
+	WriteOnly bool            `json:"write_only"`
 }
 
 type nestedBlockJSON struct {
@@ -88,6 +91,9 @@ func loadCatalog(path string) (*catalog, error) {
 		if result.dataSources, err = converter.convertSchemas(provider.DataSourceSchemas); err != nil {
 			return nil, err
 		}
+		if result.ephemeralResources, err = converter.convertSchemas(provider.EphemeralResourceSchemas); err != nil {
+			return nil, err
+		}
 		return result, nil
 	}
 	panic("unreachable: the map has exactly one entry")
@@ -128,6 +134,7 @@ func (c *schemaConverter) convertBlock(in blockJSON) (*tfprotov6.SchemaBlock, er
 			Optional:        attribute.Optional,
 			Computed:        attribute.Computed,
 			Sensitive:       attribute.Sensitive,
+			WriteOnly:       attribute.WriteOnly,
 			DescriptionKind: tfprotov6.StringKindPlain,
 		})
 	}

@@ -62,6 +62,9 @@ func (p *offlineProvider) GetMetadata(context.Context, *tfprotov6.GetMetadataReq
 	for _, name := range sortedKeys(p.catalog.dataSources) {
 		response.DataSources = append(response.DataSources, tfprotov6.DataSourceMetadata{TypeName: name})
 	}
+	for _, name := range sortedKeys(p.catalog.ephemeralResources) {
+		response.EphemeralResources = append(response.EphemeralResources, tfprotov6.EphemeralResourceMetadata{TypeName: name})
+	}
 	return response, nil
 }
 
@@ -72,7 +75,7 @@ func (p *offlineProvider) GetProviderSchema(context.Context, *tfprotov6.GetProvi
 		ResourceSchemas:          p.catalog.resources,
 		DataSourceSchemas:        p.catalog.dataSources,
 		Functions:                map[string]*tfprotov6.Function{},
-		EphemeralResourceSchemas: map[string]*tfprotov6.Schema{},
+		EphemeralResourceSchemas: p.catalog.ephemeralResources,
 	}, nil
 }
 

@@ -59,6 +59,9 @@ func (p *offlineProvider) plan(schema *tfprotov6.Schema, proposedValue, configVa
 	if err != nil {
 		return nil, err
 	}
+	if planned, err = withoutWriteOnly(schema.Block, planned); err != nil {
+		return nil, err
+	}
 	result, err := tfprotov6.NewDynamicValue(typ, planned)
 	return &result, err
 }

@@ -11,6 +11,8 @@ What the bindings cannot say, and how this generator decides (see tools/aws-offl
   settable argument is plain optional or required.
 * ``MaxItems`` of the provider's own blocks (its structs have no output-reference classes), nor
   ``sensitive``, ``deprecated``, descriptions or argument validation.
+* ephemeral resources and write-only arguments: cdktf generates no classes for the former and does
+  not mark the latter, so both are hand-added facts (``hand_facts.py``).
 * subtrees the bindings leave untyped (``storageClassType: "any"``, e.g. the WAFv2 rule
   ``statement``) become attributes of cty type ``dynamic``; a set block holding one (the WAFv2
   ``rule``) is served as a list block, since Terraform allows no dynamic values inside sets.
@@ -33,6 +35,7 @@ from tools.offline_provider.bindings_js import (
     ModuleFacts,
     read_bindings,
 )
+from tools.offline_provider.hand_facts import add_hand_facts
 
 _PRIMITIVES = {"string": "string", "number": "number", "boolean": "bool", "any": "dynamic"}
 _ACCESSOR_TYPES = {
@@ -222,16 +225,13 @@ def generate(bindings: Bindings, provider_address: str) -> dict:
                 target[facts.resource_type] = {"version": 0, "block": block}
     if provider is None:
         raise BindingsError("the bindings hold no provider class; is this a CDKTF provider bindings package?")
-    return {
-        "format_version": "1.0",
-        "provider_schemas": {
-            provider_address: {
-                "provider": provider,
-                "resource_schemas": dict(sorted(resources.items())),
-                "data_source_schemas": dict(sorted(data_sources.items())),
-            }
-        },
+    provider_schema = {
+        "provider": provider,
+        "resource_schemas": dict(sorted(resources.items())),
+        "data_source_schemas": dict(sorted(data_sources.items())),
     }
+    add_hand_facts(provider_schema)
+    return {"format_version": "1.0", "provider_schemas": {provider_address: provider_schema}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,180 @@
+"""Database credentials that live only in Secrets Manager, never in plan, state, code or outputs (SEC-3).
+
+RDS cannot manage the master password of an Aurora global database member, so each password is
+generated during apply by an ephemeral `aws_secretsmanager_random_password` and handed over only
+through write-only arguments: the cluster's `master_password_wo` and each secret version's
+`secret_string_wo`. Two secrets, both with the secrets CMK and a description: the master user's,
+and the least-privilege application user's (the payment service's one-off `migrate` task reads both
+and creates that role with that password). Each holds the JSON fields the Secrets Manager
+PostgreSQL rotation functions expect (engine, host, port, dbname, username, password; the
+application secret also `masterarn`, which the alternating-users rotation logs in with).
+
+How to use (the cluster needs the master password before the secrets can name its endpoint):
+
+    credentials = DatabaseCredentials(self, "credentials", DatabaseCredentialsProps(naming, keys.for_("secrets"), "payments"))
+    cluster = RdsCluster(..., master_username=credentials.master.username,
+                         master_password_wo=credentials.master.password,
+                         master_password_wo_version=credentials.master.password_version)
+    credentials.record_endpoint(host=cluster.endpoint, port=cluster.port)   # writes both secret versions
+    credentials.grant_read(migrate_task_role)                               # GetSecretValue + kms:Decrypt
+    credentials.secret_arns                                                 # for outputs and task definitions
+
+Raising `password_version` writes newly generated passwords into both secrets and the cluster in
+one apply; rotation (SEC-4) changes them afterwards without Terraform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jsii
+from cdktf import Fn
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
+from constructs import Construct, IValidation
+
+from constructs_lib.ephemeral import EphemeralBlock
+from constructs_lib.kms import CustomerKey
+from constructs_lib.naming import Naming
+from constructs_lib.policy import Statement, statement_id
+from constructs_lib.service_role import ServiceRole
+
+PASSWORD_LENGTH = 32
+# Characters that break a connection string or its quoting: quotes and backslash (libpq key=value
+# strings, JSON, shells), and the URI delimiters and escape of postgresql://user:password@host/db.
+# RDS itself refuses /, ", @ and space in a master password.
+CONNECTION_STRING_UNSAFE = "\"'\\/@:?#[]%"
+
+
+@dataclass(frozen=True)
+class DatabaseCredentialsProps:
+    naming: Naming
+    key: CustomerKey  # the region's secrets CMK
+    database_name: str  # dbname in both secrets: the database the service uses
+    region: str  # where the secrets live; kms:ViaService in grants
+    master_username: str = "meridian_admin"
+    app_username: str = "payments_app"  # created and granted by the service's migrate task
+    engine: str = "postgres"  # the rotation contract's engine value for PostgreSQL
+    password_version: int = 1  # raise to generate and write new passwords in the next apply
+    recovery_window_days: int = 30  # a deleted secret can be restored this long
+
+    def __post_init__(self) -> None:
+        if self.key.purpose != "secrets":
+            raise ValueError(f"database secrets are encrypted with the 'secrets' key, not the {self.key.purpose!r} key")
+        if self.password_version < 1:
+            raise ValueError(f"password_version {self.password_version} must be 1 or more")
+
+
+class DatabaseUserSecret(Construct):
+    """One database user's secret and the ephemeral password that fills it."""
+
+    def __init__(
+        self, scope: Construct, id_: str, props: DatabaseCredentialsProps, *, username: str, role: str
+    ) -> None:
+        super().__init__(scope, id_)
+        self._props = props
+        self.username = username
+        self.password_version = props.password_version
+        self._secret = SecretsmanagerSecret(
+            self,
+            "secret",
+            name=props.naming.name("db", id_),
+            description=f"Aurora PostgreSQL {role} ({username}): rotation-ready JSON, password generated at apply",
+            kms_key_id=props.key.arn,
+            recovery_window_in_days=props.recovery_window_days,
+        )
+        self._password = EphemeralBlock(
+            self,
+            "password",
+            "aws_secretsmanager_random_password",
+            {
+                "password_length": PASSWORD_LENGTH,
+                "exclude_characters": CONNECTION_STRING_UNSAFE,
+                "include_space": False,
+                "require_each_included_type": True,
+            },
+        )
+
+    @property
+    def arn(self) -> str:
+        return self._secret.arn
+
+    @property
+    def password(self) -> str:
+        """The generated password: only for write-only arguments (Terraform refuses it elsewhere)."""
+        return self._password.ref("random_password")
+
+    def write_version(self, *, host: str, port: str | float, extra: dict[str, str] | None = None) -> None:
+        fields = {
+            "engine": self._props.engine,
+            "host": host,
+            "port": port,
+            "dbname": self._props.database_name,
+            "username": self.username,
+            "password": self.password,
+            **(extra or {}),
+        }
+        SecretsmanagerSecretVersion(
+            self,
+            "version",
+            secret_id=self._secret.id,
+            secret_string_wo=Fn.jsonencode(fields),
+            secret_string_wo_version=self.password_version,
+        )
+
+
+class DatabaseCredentials(Construct):
+    def __init__(self, scope: Construct, id_: str, props: DatabaseCredentialsProps) -> None:
+        super().__init__(scope, id_)
+        self._props = props
+        self._endpoint_recorded = False
+        self.master = DatabaseUserSecret(self, "master", props, username=props.master_username, role="master user")
+        self.app = DatabaseUserSecret(
+            self, "app", props, username=props.app_username, role="application user (least privilege)"
+        )
+        self.node.add_validation(
+            _Required(lambda: self._endpoint_recorded, f"{self.node.path}: call record_endpoint(host=..., port=...)")
+        )
+
+    @property
+    def secret_arns(self) -> list[str]:
+        return [self.master.arn, self.app.arn]
+
+    def record_endpoint(self, *, host: str, port: str | float) -> None:
+        """Write both secrets' JSON, naming the cluster's writer endpoint; call once, after the cluster."""
+        if self._endpoint_recorded:
+            raise ValueError(f"{self.node.path}: the endpoint is already recorded; call record_endpoint once")
+        self._endpoint_recorded = True
+        self.master.write_version(host=host, port=port)
+        self.app.write_version(host=host, port=port, extra={"masterarn": self.master.arn})
+
+    def grant_read(self, role: ServiceRole) -> None:
+        """Let a role read both secrets: GetSecretValue on these two ARNs, Decrypt with the secrets key via Secrets Manager."""
+        suffix = statement_id(self.node.id)
+        role.add_to_policy(
+            Statement(
+                sid=f"ReadDatabaseSecrets{suffix}",
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                resources=self.secret_arns,
+            )
+        )
+        role.add_to_policy(
+            Statement(
+                sid=f"DecryptDatabaseSecrets{suffix}",
+                actions=["kms:Decrypt"],
+                resources=[self._props.key.arn],
+                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self._props.region}.amazonaws.com"}},
+            )
+        )
+
+
+@jsii.implements(IValidation)
+class _Required:
+    """Synth fails with `message` unless `done()`: a secret without a value would be an unwired secret."""
+
+    def __init__(self, done: Callable[[], bool], message: str) -> None:
+        self._done, self._message = done, message
+
+    def validate(self) -> list[str]:
+        return [] if self._done() else [self._message]
