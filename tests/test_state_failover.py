@@ -28,7 +28,7 @@ from moto.server import ThreadedMotoServer
 
 from config import load
 from stacks.base import RemoteState
-from tools.tfplan import terraform
+from tools.tfplan import stand_in, terraform
 from tools.tfplan.synth import start_synth
 
 # Only in these test working copies: reach the local S3 without an AWS account.
@@ -145,7 +145,7 @@ class StackCopy:
 
     def terraform(self, *args: str, check: bool = True):
         return terraform.run(
-            [*args, "-no-color"], self.directory, check=check, cli_config=terraform.offline_cli_config()
+            [*args, "-no-color"], self.directory, check=check, cli_config=stand_in.offline_cli_config()
         )
 
 
