@@ -28,7 +28,8 @@ from moto.server import ThreadedMotoServer
 
 from config import load
 from stacks.base import RemoteState
-from tools.tfplan import stand_in, terraform
+from tools.tfplan import terraform
+from tools.tfplan.stand_in import offline_cli_config
 from tools.tfplan.synth import start_synth
 
 # Only in these test working copies: reach the local S3 without an AWS account.
@@ -144,9 +145,7 @@ class StackCopy:
         return self
 
     def terraform(self, *args: str, check: bool = True):
-        return terraform.run(
-            [*args, "-no-color"], self.directory, check=check, cli_config=stand_in.offline_cli_config()
-        )
+        return terraform.run([*args, "-no-color"], self.directory, check=check, cli_config=offline_cli_config())
 
 
 def _synthesize(outdir: Path, **env: str) -> Path:

@@ -19,7 +19,8 @@ from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from constructs_lib.db_credentials import DatabaseCredentials, DatabaseCredentialsProps
 from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, synth_construct
-from tools.tfplan import stand_in, terraform
+from tools.tfplan import terraform
+from tools.tfplan.stand_in import offline_cli_config
 
 REGION = "us-east-1"
 PASSWORD_LOG = "MERIDIAN_OFFLINE_PASSWORD_LOG"  # read by the stand-in (tools/aws-offline-provider/ephemeral.go)
@@ -43,7 +44,7 @@ def _database(stack) -> None:
 
 
 def _run(directory: Path, *args: str) -> str:
-    return terraform.run([*args, "-no-color"], directory, cli_config=stand_in.offline_cli_config()).stdout
+    return terraform.run([*args, "-no-color"], directory, cli_config=offline_cli_config()).stdout
 
 
 @pytest.fixture(scope="module")
