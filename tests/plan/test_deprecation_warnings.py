@@ -33,13 +33,13 @@ def primary(dev, tmp_path_factory):
 
 
 def bucket_acl(config):
-    config["resource"]["aws_s3_bucket"] = {"canary": {"bucket": "meridian-canary-dev", "acl": "private"}}
+    config["resource"].setdefault("aws_s3_bucket", {})["canary"] = {"bucket": "meridian-canary-dev", "acl": "private"}
 
 
 def role_with(argument, value):
     def mutate(config):
         role = {"name": "meridian-canary-dev", "assume_role_policy": "{}", argument: value}
-        config["resource"]["aws_iam_role"] = {"canary": role}
+        config["resource"].setdefault("aws_iam_role", {})["canary"] = role
 
     mutate.__name__ = f"role_{argument}"
     return mutate
