@@ -20,6 +20,7 @@ from constructs_lib.db_credentials import DatabaseCredentials, DatabaseCredentia
 from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, synth_construct
 from tools.tfplan import terraform
+from tools.tfplan.stand_in import offline_cli_config, require_stand_in
 
 REGION = "us-east-1"
 PASSWORD_LOG = "MERIDIAN_OFFLINE_PASSWORD_LOG"  # read by the stand-in (tools/aws-offline-provider/ephemeral.go)
@@ -43,7 +44,7 @@ def _database(stack) -> None:
 
 
 def _run(directory: Path, *args: str) -> str:
-    return terraform.run([*args, "-no-color"], directory, cli_config=terraform.offline_cli_config()).stdout
+    return terraform.run([*args, "-no-color"], directory, cli_config=offline_cli_config()).stdout
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +58,7 @@ def applied(tmp_path_factory):
         validation = json.loads(_run(directory, "validate", "-json"))
         _run(directory, "plan", "-input=false", "-out=tfplan")
         plan = _run(directory, "show", "-json", "tfplan")
+        require_stand_in(directory)
         _run(directory, "apply", "-input=false", "-auto-approve", "tfplan")
     return {
         "validation": validation,
