@@ -29,7 +29,7 @@ from moto.server import ThreadedMotoServer
 from config import load
 from stacks.base import RemoteState
 from tools.tfplan import terraform
-from tools.tfplan.stand_in import offline_cli_config
+from tools.tfplan.stand_in import offline_cli_config, require_stand_in
 from tools.tfplan.synth import start_synth
 
 # Only in these test working copies: reach the local S3 without an AWS account.
@@ -145,6 +145,8 @@ class StackCopy:
         return self
 
     def terraform(self, *args: str, check: bool = True):
+        if args[0] == "apply":
+            require_stand_in(self.directory)  # resources only ever go to the offline stand-in
         return terraform.run([*args, "-no-color"], self.directory, check=check, cli_config=offline_cli_config())
 
 

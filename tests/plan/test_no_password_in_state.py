@@ -20,7 +20,7 @@ from constructs_lib.db_credentials import DatabaseCredentials, DatabaseCredentia
 from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, synth_construct
 from tools.tfplan import terraform
-from tools.tfplan.stand_in import offline_cli_config
+from tools.tfplan.stand_in import offline_cli_config, require_stand_in
 
 REGION = "us-east-1"
 PASSWORD_LOG = "MERIDIAN_OFFLINE_PASSWORD_LOG"  # read by the stand-in (tools/aws-offline-provider/ephemeral.go)
@@ -58,6 +58,7 @@ def applied(tmp_path_factory):
         validation = json.loads(_run(directory, "validate", "-json"))
         _run(directory, "plan", "-input=false", "-out=tfplan")
         plan = _run(directory, "show", "-json", "tfplan")
+        require_stand_in(directory)
         _run(directory, "apply", "-input=false", "-auto-approve", "tfplan")
     return {
         "validation": validation,
