@@ -1,0 +1,227 @@
+"""The Lambda functions under test, against a moto server and (rotation) a real PostgreSQL (QA-3).
+
+Both servers are started once per session on free loopback ports. Handlers run in this process,
+invoked the way Lambda invokes them, with the SDK pointed at the moto server through the
+environment the `aws` fixture sets for the test (QA-4: nothing comes from the caller's).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import ssl
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pg8000.native
+import pytest
+
+from lambda_src.rotation import handler as rotation_handler
+from payment_service.localservers import LOOPBACK, LocalPostgres
+from tests.support.event_sources import InvocationContext
+from tests.support.moto_server import MotoServer
+from tests.support.tls import TestCertificates, issue_loopback_certificates
+
+ROTATION_STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory) -> Iterator[MotoServer]:
+    server = MotoServer.start(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto, monkeypatch) -> MotoServer:
+    """The test's environment is what a handler's SDK reads: every AWS call goes to the moto server."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in moto.sdk_environment().items():
+        monkeypatch.setenv(name, value)
+    return moto
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def register_function(moto: MotoServer, name: str, handler: str) -> str:
+    """Registers a function in moto (so services that check for it find it) and returns its ARN."""
+    role = moto.client("iam").create_role(RoleName=unique(name), AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+    function = moto.client("lambda").create_function(
+        FunctionName=unique(name), Runtime="python3.11", Role=role["Role"]["Arn"], Handler=handler,
+        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},  # an empty zip: moto never runs it
+    )
+    return function["FunctionArn"]
+
+
+# ---- rotation: a real PostgreSQL with TLS only, and Secrets Manager's side of a rotation -------------
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory) -> TestCertificates:
+    return issue_loopback_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def postgres(certificates) -> Iterator[LocalPostgres]:
+    """PostgreSQL that refuses clear text, logging every statement (a password must never show up)."""
+    server = LocalPostgres.start(tls=certificates.server)
+    server.psql("ALTER SYSTEM SET log_statement = 'all'")
+    server.psql("SELECT pg_reload_conf()")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rotation_env(aws, certificates, monkeypatch) -> MotoServer:
+    monkeypatch.setenv("DB_SSL_ROOT_CERT", str(certificates.ca_bundle))
+    monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "2")
+    return aws
+
+
+@dataclass
+class DatabaseUser:
+    """A PostgreSQL role and its secret in Secrets Manager, as the data tier creates them."""
+
+    secret_id: str
+    username: str
+    dbname: str
+    initial_password: str
+
+
+@pytest.fixture
+def database_user(postgres, rotation_env):
+    """database_user(master=False): a new role (the master: CREATEDB CREATEROLE, like RDS's) and its secret."""
+    secrets = rotation_env.client("secretsmanager")
+
+    def create(master: bool = False) -> DatabaseUser:
+        username, password = unique("master" if master else "app"), uuid.uuid4().hex
+        if master:
+            postgres.psql(f"CREATE ROLE {username} LOGIN CREATEDB CREATEROLE PASSWORD '{password}'")
+            dbname = "postgres"
+        else:
+            dbname = unique("payments")
+            postgres.create_role_and_database(username, password, dbname)
+        value = {"engine": "postgres", "host": LOOPBACK, "port": postgres.port, "dbname": dbname,
+                 "username": username, "password": password}
+        secret_id = secrets.create_secret(Name=f"meridian-test/{username}", SecretString=json.dumps(value))["ARN"]
+        return DatabaseUser(secret_id, username, dbname, password)
+
+    return create
+
+
+@dataclass
+class Rotation:
+    """Secrets Manager's side of a rotation: RotateSecret on the moto server turns rotation on and
+    creates the AWSPENDING version (as the service does); then the function is invoked once per
+    step, in order, stopping at the first failure."""
+
+    secrets: Any
+    function_arn: str
+
+    def start(self, secret_id: str) -> str:
+        response = self.secrets.rotate_secret(
+            SecretId=secret_id, RotationLambdaARN=self.function_arn, RotationRules={"AutomaticallyAfterDays": 30}
+        )
+        return response["VersionId"]
+
+    def invoke(self, secret_id: str, token: str, step: str) -> None:
+        event = {"SecretId": secret_id, "ClientRequestToken": token, "Step": step}
+        rotation_handler.lambda_handler(event, InvocationContext("secret-rotation"))
+
+    def run(self, secret_id: str, token: str, steps: tuple[str, ...] = ROTATION_STEPS) -> None:
+        for step in steps:
+            self.invoke(secret_id, token, step)
+
+    def rotate(self, secret_id: str) -> str:
+        token = self.start(secret_id)
+        self.run(secret_id, token)
+        return token
+
+    def value(self, secret_id: str, label: str, token: str | None = None) -> dict:
+        request = {"SecretId": secret_id, "VersionStage": label, **({"VersionId": token} if token else {})}
+        return json.loads(self.secrets.get_secret_value(**request)["SecretString"])
+
+    def labels(self, secret_id: str) -> dict[str, list[str]]:
+        return self.secrets.describe_secret(SecretId=secret_id)["VersionIdsToStages"]
+
+
+@pytest.fixture(scope="session")
+def rotation_function_arn(moto) -> str:
+    return register_function(moto, "secret-rotation", "rotation.handler.lambda_handler")
+
+
+@pytest.fixture
+def rotation(rotation_env, rotation_function_arn) -> Rotation:
+    return Rotation(rotation_env.client("secretsmanager"), rotation_function_arn)
+
+
+@pytest.fixture
+def logs_in(certificates):
+    """logs_in(secret value) -> True when PostgreSQL accepts it over verified TLS, False when it
+    refuses the password; any other failure (server down, TLS) is raised, never read as a refusal."""
+    tls = ssl.create_default_context(cafile=str(certificates.ca_bundle))
+
+    def attempt(value: dict) -> bool:
+        try:
+            session = pg8000.native.Connection(
+                value["username"], host=value["host"], port=value["port"], database=value["dbname"],
+                password=value["password"], ssl_context=tls, timeout=5,
+            )
+        except pg8000.native.DatabaseError as error:
+            assert error.args[0]["C"] == "28P01", error
+            return False
+        session.close()
+        return True
+
+    return attempt
+
+
+@pytest.fixture
+def function_log():
+    """function_log(logger) -> a callable returning the JSON lines that Powertools logger wrote during
+    the test, formatted as in production."""
+    attached: list[tuple[logging.Logger, logging.Handler]] = []
+
+    def capture(logger: Any):
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logger.registered_formatter)
+        target = logging.getLogger(logger.name)
+        target.addHandler(handler)
+        attached.append((target, handler))
+        return lambda: stream.getvalue()
+
+    yield capture
+    for target, handler in attached:
+        target.removeHandler(handler)
+
+
+@contextmanager
+def failing_call(client: Any, operation: str) -> Iterator[list[str]]:
+    """Every call of `operation` on `client` fails as if the service were unreachable; the list
+    collects the calls that failed."""
+    from botocore.exceptions import EndpointConnectionError
+
+    failed: list[str] = []
+
+    def fail(**_: Any) -> None:
+        failed.append(operation)
+        raise EndpointConnectionError(endpoint_url=client.meta.endpoint_url)
+
+    event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    client.meta.events.register(event, fail, unique_id=f"test-fault-{operation}")
+    try:
+        yield failed
+    finally:
+        client.meta.events.unregister(event, unique_id=f"test-fault-{operation}")
