@@ -12,7 +12,7 @@ import json
 import logging
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +22,7 @@ import pytest
 
 from lambda_src.rotation import handler as rotation_handler
 from payment_service.localservers import LOOPBACK, LocalPostgres
-from tests.support.event_sources import InvocationContext
+from tests.support.event_sources import InvocationContext, receive_batch
 from tests.support.moto_server import MotoServer
 from tests.support.tls import TestCertificates, issue_loopback_certificates
 
@@ -62,6 +62,71 @@ def register_function(moto: MotoServer, name: str, handler: str) -> str:
         Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},  # an empty zip: moto never runs it
     )
     return function["FunctionArn"]
+
+
+# ---- payment events: stream -> stream processor -> queue -> notifier -> topic -> subscribers -------
+
+
+@dataclass
+class PaymentTopology:
+    """The resources the notifier and the stream processor work with, as the stacks wire them."""
+
+    sqs: Any
+    stream_name: str
+    events_queue_url: str  # the notifier's source queue; redrives to the dead-letter queue
+    dead_letter_queue_url: str
+    topic_arn: str  # encrypted with a KMS key, like the SNS key of the key ring
+    subscriber_queue_url: str  # every event, raw delivery
+    failed_payments_queue_url: str  # a filter policy on the event_type attribute: payment.failed only
+
+    def received(self, queue_url: str) -> list[dict]:
+        return receive_batch(self.sqs, queue_url)
+
+
+def _queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+@pytest.fixture
+def payments(aws, monkeypatch) -> PaymentTopology:
+    sqs, sns, name = aws.client("sqs"), aws.client("sns"), unique("payments")
+    key_id = aws.client("kms").create_key(Description="sns")["KeyMetadata"]["KeyId"]
+    topic_arn = sns.create_topic(Name=name, Attributes={"KmsMasterKeyId": key_id})["TopicArn"]
+    dead_letter_url, dead_letter_arn = _queue(sqs, f"{name}-dlq")
+    events_url, _ = _queue(sqs, f"{name}-events",
+                           RedrivePolicy=json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": 5}))
+    subscriber_url, subscriber_arn = _queue(sqs, f"{name}-subscriber")
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=subscriber_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    failed_url, failed_arn = _queue(sqs, f"{name}-failed")
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=failed_arn,
+                  Attributes={"RawMessageDelivery": "true", "FilterPolicy": json.dumps({"event_type": ["payment.failed"]})})
+    aws.client("kinesis").create_stream(StreamName=name, ShardCount=1)
+    monkeypatch.setenv("TOPIC_ARN", topic_arn)
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dead_letter_url)
+    monkeypatch.setenv("PAYMENT_EVENTS_QUEUE_URL", events_url)
+    return PaymentTopology(sqs, name, events_url, dead_letter_url, topic_arn, subscriber_url, failed_url)
+
+
+@pytest.fixture
+def payment_event():
+    """payment_event(**payment fields) -> a valid payment event (a dict), e.g. payment_event(status="failed")."""
+
+    def build(event_type: str = "payment.created", **payment: Any) -> dict:
+        status = {"payment.created": "pending", "payment.succeeded": "succeeded", "payment.failed": "failed"}
+        return {
+            "event_id": str(uuid.uuid4()),
+            "event_type": event_type,
+            "occurred_at": "2026-12-01T12:00:00Z",
+            "payment": {
+                "id": str(uuid.uuid4()), "amount_minor": 1999, "currency": "EUR",
+                "merchant_reference": "merchant-7", "customer_reference": "customer-42",
+                "status": status[event_type], **payment,
+            },
+        }
+
+    return build
 
 
 # ---- rotation: a real PostgreSQL with TLS only, and Secrets Manager's side of a rotation -------------
@@ -208,18 +273,19 @@ def function_log():
 
 
 @contextmanager
-def failing_call(client: Any, operation: str) -> Iterator[list[str]]:
-    """Every call of `operation` on `client` fails as if the service were unreachable; the list
-    collects the calls that failed."""
+def failing_call(client: Any, operation: str, when: Callable[[dict], bool] = lambda params: True) -> Iterator[list]:
+    """Calls of `operation` on `client` whose parameters match `when` fail as if the service were
+    unreachable (what the SDK raises once its retries are spent); the list collects those calls."""
     from botocore.exceptions import EndpointConnectionError
 
-    failed: list[str] = []
+    failed: list[dict] = []
 
-    def fail(**_: Any) -> None:
-        failed.append(operation)
-        raise EndpointConnectionError(endpoint_url=client.meta.endpoint_url)
+    def fail(params: dict, **_: Any) -> None:
+        if when(params):
+            failed.append(params)
+            raise EndpointConnectionError(endpoint_url=client.meta.endpoint_url)
 
-    event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    event = f"before-parameter-build.{client.meta.service_model.service_id.hyphenize()}.{operation}"
     client.meta.events.register(event, fail, unique_id=f"test-fault-{operation}")
     try:
         yield failed

@@ -51,6 +51,7 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
                     name: {"stringValue": value.get("StringValue"), "stringListValues": [], "binaryListValues": [],
                            "dataType": value["DataType"]}
                     for name, value in message.get("MessageAttributes", {}).items()
+                    if "DataType" in value  # moto also lists the system attributes here, empty
                 },
                 "md5OfBody": message["MD5OfBody"],
                 "eventSource": "aws:sqs",
@@ -62,23 +63,21 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
     }
 
 
-def receive_all(sqs: Any, queue_url: str, limit: int = 10) -> list[dict]:
-    messages: list[dict] = []
-    while len(messages) < limit:
-        batch = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=min(10, limit - len(messages)),
-            MessageAttributeNames=["All"], AttributeNames=["All"], WaitTimeSeconds=0,
-        ).get("Messages", [])
-        if not batch:
-            break
-        messages.extend(batch)
-    return messages
+def receive_batch(sqs: Any, queue_url: str, visibility_timeout: int = 30) -> list[dict]:
+    """One poll: up to 10 messages with all their attributes (moto answers with every visible one)."""
+    return sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], AttributeNames=["All"],
+        VisibilityTimeout=visibility_timeout, WaitTimeSeconds=0,
+    ).get("Messages", [])
 
 
-def deliver_sqs_batch(handler: Handler, context: InvocationContext, sqs: Any, queue_url: str) -> dict:
-    """One poll of an SQS event source mapping: receive, invoke, delete what was processed."""
+def deliver_sqs_batch(
+    handler: Handler, context: InvocationContext, sqs: Any, queue_url: str, visibility_timeout: int = 30
+) -> dict:
+    """One poll of an SQS event source mapping: receive, invoke, delete what was processed. The
+    messages it does not delete come back once `visibility_timeout` has passed."""
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    messages = receive_all(sqs, queue_url)
+    messages = receive_batch(sqs, queue_url, visibility_timeout)
     assert messages, f"nothing to deliver from {queue_url}"
     response = handler(sqs_event(messages, queue_arn), context)
     failed = set(failed_ids(response))
