@@ -31,7 +31,8 @@ def rerun_steps(rerun: str, failed_step: str) -> tuple[str, ...]:
 
 @contextmanager
 def database_stopped(postgres):
-    postgres.halt()
+    """PostgreSQL goes away at once, as in a crash or a failover, and comes back on the same port."""
+    postgres.halt("immediate")
     try:
         yield
     finally:
