@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from importlib.metadata import requires
+from typing import Any
 
 from packaging.requirements import Requirement
 
@@ -19,9 +20,7 @@ def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def dependency_closure(
-    roots: Iterable[str], environment: Mapping[str, str], provided: Iterable[str] = ()
-) -> set[str]:
+def dependency_closure(roots: Iterable[str], environment: Mapping[str, Any], provided: Iterable[str] = ()) -> set[str]:
     """The roots (requirement strings, extras allowed) and everything they need where `environment`'s
     markers hold; never descends into `provided`, the packages the target has already."""
     skipped = {normalized(name) for name in provided}

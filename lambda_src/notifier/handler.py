@@ -88,9 +88,14 @@ class Notifier:
             Message=json.dumps(event, sort_keys=True, separators=(",", ":")),
             MessageAttributes=message_attributes(event),
         )
-        logger.info("payment event published", extra={"event_id": event["event_id"],
-                                                      "event_type": event["event_type"],
-                                                      "sns_message_id": published["MessageId"]})
+        logger.info(
+            "payment event published",
+            extra={
+                "event_id": event["event_id"],
+                "event_type": event["event_type"],
+                "sns_message_id": published["MessageId"],
+            },
+        )
 
     def _dead_letter(self, record: SQSRecord, reason: str) -> None:
         self._sqs.send_message(
@@ -102,8 +107,10 @@ class Notifier:
                 "source_message_id": _string(record.message_id),
             },
         )
-        logger.warning("payment event rejected to the dead-letter queue",
-                       extra={"sqs_message_id": record.message_id, "reason": reason})
+        logger.warning(
+            "payment event rejected to the dead-letter queue",
+            extra={"sqs_message_id": record.message_id, "reason": reason},
+        )
 
 
 @logger.inject_lambda_context(clear_state=True)

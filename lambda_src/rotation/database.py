@@ -114,9 +114,7 @@ def change_own_password(session: pg8000.native.Connection, password: str) -> Non
 
 def check_session(session: pg8000.native.Connection, secret: DatabaseSecret) -> None:
     """The session is the secret's user, in its database, over TLS."""
-    rows = session.run(
-        "SELECT current_user, current_database(), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
-    )
+    rows = session.run("SELECT current_user, current_database(), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
     if rows != [[secret.username, secret.dbname, True]]:
         raise RotationError(
             f"a login as {secret.username} to {secret.dbname} reports {rows}, not that user and database over TLS"

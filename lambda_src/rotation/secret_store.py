@@ -43,8 +43,10 @@ class DatabaseSecret:
             raise RotationError(f"{where} is not a JSON object")
         missing = [name for name in ("engine", "host", "username", "password") if not fields.get(name)]
         if missing:
-            raise RotationError(f"{where} has no {', '.join(missing)}: a PostgreSQL secret needs engine, host, "
-                                "port, dbname, username and password")
+            raise RotationError(
+                f"{where} has no {', '.join(missing)}: a PostgreSQL secret needs engine, host, "
+                "port, dbname, username and password"
+            )
         if fields["engine"] != ENGINE:
             raise RotationError(f"{where} has engine {fields['engine']!r}; this function rotates {ENGINE!r} only")
         secret = cls(fields)
@@ -87,7 +89,9 @@ class DatabaseSecret:
         return json.dumps(dict(self.fields))
 
     def __repr__(self) -> str:  # never the password, not even in a traceback
-        return f"DatabaseSecret(username={self.username!r}, host={self.host!r}, port={self.port}, dbname={self.dbname!r})"
+        return (
+            f"DatabaseSecret(username={self.username!r}, host={self.host!r}, port={self.port}, dbname={self.dbname!r})"
+        )
 
 
 class SecretStore:

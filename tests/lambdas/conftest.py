@@ -22,7 +22,7 @@ import pytest
 
 from lambda_src.rotation import handler as rotation_handler
 from payment_service.localservers import LOOPBACK, LocalPostgres
-from tests.support.event_sources import InvocationContext, receive_batch
+from tests.support.event_sources import InvocationContext, queue_arn, receive_batch
 from tests.support.moto_server import MotoServer
 from tests.support.tls import TestCertificates, issue_loopback_certificates
 
@@ -58,7 +58,10 @@ def register_function(moto: MotoServer, name: str, handler: str) -> str:
     """Registers a function in moto (so services that check for it find it) and returns its ARN."""
     role = moto.client("iam").create_role(RoleName=unique(name), AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
     function = moto.client("lambda").create_function(
-        FunctionName=unique(name), Runtime="python3.11", Role=role["Role"]["Arn"], Handler=handler,
+        FunctionName=unique(name),
+        Runtime="python3.11",
+        Role=role["Role"]["Arn"],
+        Handler=handler,
         Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},  # an empty zip: moto never runs it
     )
     return function["FunctionArn"]
@@ -85,7 +88,7 @@ class PaymentTopology:
 
 def _queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, queue_arn(sqs, url)
 
 
 @pytest.fixture
@@ -94,14 +97,20 @@ def payments(aws, monkeypatch) -> PaymentTopology:
     key_id = aws.client("kms").create_key(Description="sns")["KeyMetadata"]["KeyId"]
     topic_arn = sns.create_topic(Name=name, Attributes={"KmsMasterKeyId": key_id})["TopicArn"]
     dead_letter_url, dead_letter_arn = _queue(sqs, f"{name}-dlq")
-    events_url, _ = _queue(sqs, f"{name}-events",
-                           RedrivePolicy=json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": 5}))
+    events_url, _ = _queue(
+        sqs, f"{name}-events", RedrivePolicy=json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": 5})
+    )
     subscriber_url, subscriber_arn = _queue(sqs, f"{name}-subscriber")
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=subscriber_arn,
-                  Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=subscriber_arn, Attributes={"RawMessageDelivery": "true"}
+    )
     failed_url, failed_arn = _queue(sqs, f"{name}-failed")
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=failed_arn,
-                  Attributes={"RawMessageDelivery": "true", "FilterPolicy": json.dumps({"event_type": ["payment.failed"]})})
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=failed_arn,
+        Attributes={"RawMessageDelivery": "true", "FilterPolicy": json.dumps({"event_type": ["payment.failed"]})},
+    )
     aws.client("kinesis").create_stream(StreamName=name, ShardCount=1)
     monkeypatch.setenv("TOPIC_ARN", topic_arn)
     monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dead_letter_url)
@@ -120,9 +129,13 @@ def payment_event():
             "event_type": event_type,
             "occurred_at": "2026-12-01T12:00:00Z",
             "payment": {
-                "id": str(uuid.uuid4()), "amount_minor": 1999, "currency": "EUR",
-                "merchant_reference": "merchant-7", "customer_reference": "customer-42",
-                "status": status[event_type], **payment,
+                "id": str(uuid.uuid4()),
+                "amount_minor": 1999,
+                "currency": "EUR",
+                "merchant_reference": "merchant-7",
+                "customer_reference": "customer-42",
+                "status": status[event_type],
+                **payment,
             },
         }
 
@@ -137,12 +150,18 @@ def certificates(tmp_path_factory) -> TestCertificates:
     return issue_loopback_certificates(tmp_path_factory.mktemp("tls"))
 
 
+APP_DATABASE = "payments"
+
+
 @pytest.fixture(scope="session")
 def postgres(certificates) -> Iterator[LocalPostgres]:
-    """PostgreSQL that refuses clear text, logging every statement (a password must never show up)."""
+    """PostgreSQL that refuses clear text and logs every statement (a password must never show up),
+    with the application database every application user of the tests connects to."""
     server = LocalPostgres.start(tls=certificates.server)
     server.psql("ALTER SYSTEM SET log_statement = 'all'")
+    server.psql("ALTER SYSTEM SET fsync = off")  # throwaway data: no need to wait for the disk
     server.psql("SELECT pg_reload_conf()")
+    server.psql(f"CREATE DATABASE {APP_DATABASE}")
     yield server
     server.stop()
 
@@ -171,14 +190,17 @@ def database_user(postgres, rotation_env):
 
     def create(master: bool = False) -> DatabaseUser:
         username, password = unique("master" if master else "app"), uuid.uuid4().hex
-        if master:
-            postgres.psql(f"CREATE ROLE {username} LOGIN CREATEDB CREATEROLE PASSWORD '{password}'")
-            dbname = "postgres"
-        else:
-            dbname = unique("payments")
-            postgres.create_role_and_database(username, password, dbname)
-        value = {"engine": "postgres", "host": LOOPBACK, "port": postgres.port, "dbname": dbname,
-                 "username": username, "password": password}
+        privileges = "CREATEDB CREATEROLE" if master else ""
+        postgres.psql(f"CREATE ROLE {username} LOGIN {privileges} PASSWORD '{password}'")
+        dbname = "postgres" if master else APP_DATABASE
+        value = {
+            "engine": "postgres",
+            "host": LOOPBACK,
+            "port": postgres.port,
+            "dbname": dbname,
+            "username": username,
+            "password": password,
+        }
         secret_id = secrets.create_secret(Name=f"meridian-test/{username}", SecretString=json.dumps(value))["ARN"]
         return DatabaseUser(secret_id, username, dbname, password)
 
@@ -240,8 +262,13 @@ def logs_in(certificates):
     def attempt(value: dict) -> bool:
         try:
             session = pg8000.native.Connection(
-                value["username"], host=value["host"], port=value["port"], database=value["dbname"],
-                password=value["password"], ssl_context=tls, timeout=5,
+                value["username"],
+                host=value["host"],
+                port=value["port"],
+                database=value["dbname"],
+                password=value["password"],
+                ssl_context=tls,
+                timeout=5,
             )
         except pg8000.native.DatabaseError as error:
             assert error.args[0]["C"] == "28P01", error

@@ -16,10 +16,10 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.support.event_sources import queue_arn, receive_batch, sqs_event
 from tools.lambda_build import RUNTIME, build, function_names
 from tools.lambda_build.pins import render, roots
 from tools.lambda_build.target import LAMBDA_SRC, LOCK_FILE, REPO_ROOT
-from tests.support.event_sources import receive_batch, sqs_event
 
 pytestmark = pytest.mark.req("LAM-3")
 
@@ -124,8 +124,13 @@ def test_a_dependency_whose_hash_does_not_match_is_refused(tmp_path):
 
 
 def test_an_unknown_function_is_one_line_naming_the_ones_there_are():
-    result = subprocess.run([sys.executable, "-m", "tools.lambda_build", "refunds"], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.lambda_build", "refunds"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"lambda-build: error: no Lambda function 'refunds' in {LAMBDA_SRC}; "
@@ -171,7 +176,11 @@ def run_from_zip(built, runtime_sdk: Path, tmp_path: Path, event: dict | None, e
         archive.extractall(code)
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c", RUN_FROM_ZIP, str(code), str(runtime_sdk), built.handler],
-        input=json.dumps(event), capture_output=True, text=True, timeout=120, env=env,
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -190,11 +199,14 @@ def test_the_notifier_zip_publishes_an_event_with_nothing_but_the_runtime_sdk_be
     # GIVEN the built notifier unpacked as Lambda unpacks it, and a valid event on its queue
     event = payment_event()
     payments.sqs.send_message(QueueUrl=payments.events_queue_url, MessageBody=json.dumps(event))
-    queue_arn = payments.sqs.get_queue_attributes(QueueUrl=payments.events_queue_url,
-                                                  AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    lambda_event = sqs_event(receive_batch(payments.sqs, payments.events_queue_url), queue_arn)
-    env = {**aws.sdk_environment(), "PATH": os.environ["PATH"], "TOPIC_ARN": payments.topic_arn,
-           "DEAD_LETTER_QUEUE_URL": payments.dead_letter_queue_url}
+    received = receive_batch(payments.sqs, payments.events_queue_url)
+    lambda_event = sqs_event(received, queue_arn(payments.sqs, payments.events_queue_url))
+    env = {
+        **aws.sdk_environment(),
+        "PATH": os.environ["PATH"],
+        "TOPIC_ARN": payments.topic_arn,
+        "DEAD_LETTER_QUEUE_URL": payments.dead_letter_queue_url,
+    }
     # WHEN the zip's handler runs in a Python that sees only the zip, the SDK and the standard library
     outcome = run_from_zip(build("notifier", announce=quiet), runtime_sdk, tmp_path, lambda_event, env)
     # THEN it publishes the event, and every module it loaded came from there

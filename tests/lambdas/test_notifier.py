@@ -42,8 +42,11 @@ def test_a_valid_event_reaches_the_topic_and_an_invalid_one_lands_in_the_dead_le
     delivered = payments.received(payments.subscriber_queue_url)
     assert [json.loads(message["Body"]) for message in delivered] == [valid]
     assert attributes(delivered[0]) == {
-        "event_id": valid["event_id"], "event_type": "payment.created", "payment_status": "pending",
-        "currency": "EUR", "amount_minor": "1999",
+        "event_id": valid["event_id"],
+        "event_type": "payment.created",
+        "payment_status": "pending",
+        "currency": "EUR",
+        "amount_minor": "1999",
     }
     # AND the invalid one waits in the dead-letter queue with its reason, and the source queue is empty
     dead = payments.received(payments.dead_letter_queue_url)
@@ -74,8 +77,17 @@ def test_subscribers_filter_on_the_message_attributes(payments, payment_event):
         (lambda e: e.update(occurred_at="yesterday"), "event.occurred_at must be date-time"),
         (lambda e: e["payment"].update(card_number=CARD_NUMBER), "event.payment must not contain {'card_number'}"),
     ],
-    ids=["missing-field", "amount-too-large", "fraction", "boolean", "currency", "status", "event-type", "time",
-         "card-number"],
+    ids=[
+        "missing-field",
+        "amount-too-large",
+        "fraction",
+        "boolean",
+        "currency",
+        "status",
+        "event-type",
+        "time",
+        "card-number",
+    ],
 )
 def test_each_invalid_event_is_rejected_with_a_reason_that_never_echoes_its_data(
     change, reason, payments, payment_event, function_log
@@ -119,7 +131,9 @@ def test_transient_publish_errors_are_retried_until_the_event_is_published(payme
     def unavailable_twice(request, **_):
         answers.append(request.url)
         if len(answers) <= 2:
-            body = b"<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>busy</Message></Error></ErrorResponse>"
+            body = (
+                b"<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>busy</Message></Error></ErrorResponse>"
+            )
             return AWSResponse(request.url, 503, {}, _Body(body))
         return None
 

@@ -26,7 +26,7 @@ def steps_until(step: str) -> tuple[str, ...]:
 
 
 def rerun_steps(rerun: str, failed_step: str) -> tuple[str, ...]:
-    return ROTATION_STEPS if rerun == "from-createSecret" else ROTATION_STEPS[ROTATION_STEPS.index(failed_step):]
+    return ROTATION_STEPS if rerun == "from-createSecret" else ROTATION_STEPS[ROTATION_STEPS.index(failed_step) :]
 
 
 @contextmanager
@@ -53,7 +53,10 @@ def test_createSecret_failing_to_store_the_password_leaves_awscurrent_working(re
     user = database_user()
     before = rotation.value(user.secret_id, "AWSCURRENT")
     token = rotation.start(user.secret_id)
-    with failing_call(secrets_manager(), "PutSecretValue") as failed, pytest.raises(Exception, match="Could not connect"):
+    with (
+        failing_call(secrets_manager(), "PutSecretValue") as failed,
+        pytest.raises(Exception, match="Could not connect"),
+    ):
         rotation.invoke(user.secret_id, token, "createSecret")
     assert failed
     # THEN AWSCURRENT still logs in and AWSPENDING has no value yet
@@ -66,7 +69,9 @@ def test_createSecret_failing_to_store_the_password_leaves_awscurrent_working(re
 
 
 @pytest.mark.parametrize("rerun", RERUNS)
-def test_setSecret_with_the_database_stopped_leaves_awscurrent_working(rerun, database_user, rotation, logs_in, postgres):
+def test_setSecret_with_the_database_stopped_leaves_awscurrent_working(
+    rerun, database_user, rotation, logs_in, postgres
+):
     # GIVEN a rotation whose setSecret finds the database stopped
     user = database_user()
     before = rotation.value(user.secret_id, "AWSCURRENT")

@@ -37,13 +37,20 @@ def test_a_poisoned_record_is_reported_and_the_others_are_forwarded(aws, payment
     response = stream_processor.lambda_handler(kinesis_event(aws.client("kinesis"), payments.stream_name), CONTEXT)
     # THEN only the poisoned record is reported, and both payment events are on the notifier's queue
     assert failed_ids(response) == [sequence[1]]
-    assert sorted(forwarded(payments), key=lambda e: e["event_id"]) == sorted([first, third], key=lambda e: e["event_id"])
+    assert sorted(forwarded(payments), key=lambda e: e["event_id"]) == sorted(
+        [first, third], key=lambda e: e["event_id"]
+    )
 
 
 @pytest.mark.parametrize(
     "payload",
-    [b"\xff\xfe not utf-8", b"[1, 2, 3]", b'{"event_type": "payment.created"}',
-     b'{"event_id": "e-1", "event_type": "refund.created"}', b'{"event_id": "", "event_type": "payment.created"}'],
+    [
+        b"\xff\xfe not utf-8",
+        b"[1, 2, 3]",
+        b'{"event_type": "payment.created"}',
+        b'{"event_id": "e-1", "event_type": "refund.created"}',
+        b'{"event_id": "", "event_type": "payment.created"}',
+    ],
     ids=["not-utf8", "not-an-object", "no-event-id", "not-a-payment-event", "empty-event-id"],
 )
 def test_each_kind_of_poisoned_record_is_reported_without_failing_the_batch(payload, aws, payments, payment_event):
@@ -60,7 +67,9 @@ def test_forwarded_events_carry_their_identity_as_message_attributes(aws, paymen
     stream_processor.lambda_handler(kinesis_event(aws.client("kinesis"), payments.stream_name), CONTEXT)
     [message] = payments.received(payments.events_queue_url)
     assert {name: value["StringValue"] for name, value in message["MessageAttributes"].items()} == {
-        "event_id": event["event_id"], "event_type": "payment.created", "kinesis_sequence_number": sequence_number,
+        "event_id": event["event_id"],
+        "event_type": "payment.created",
+        "kinesis_sequence_number": sequence_number,
     }
 
 
@@ -80,10 +89,18 @@ def test_a_payment_event_travels_from_the_stream_to_the_topic_subscribers(aws, p
     event = payment_event("payment.failed")
     put_records(aws, payments, json.dumps(event).encode())
     # WHEN the stream processor and then the notifier run
-    assert failed_ids(stream_processor.lambda_handler(
-        kinesis_event(aws.client("kinesis"), payments.stream_name), CONTEXT)) == []
-    assert failed_ids(deliver_sqs_batch(
-        notifier.lambda_handler, InvocationContext("payment-notifier"), payments.sqs, payments.events_queue_url)) == []
+    assert (
+        failed_ids(stream_processor.lambda_handler(kinesis_event(aws.client("kinesis"), payments.stream_name), CONTEXT))
+        == []
+    )
+    assert (
+        failed_ids(
+            deliver_sqs_batch(
+                notifier.lambda_handler, InvocationContext("payment-notifier"), payments.sqs, payments.events_queue_url
+            )
+        )
+        == []
+    )
     # THEN every subscriber whose filter matches has it
     for queue_url in (payments.subscriber_queue_url, payments.failed_payments_queue_url):
         assert [json.loads(message["Body"]) for message in payments.received(queue_url)] == [event]

@@ -38,7 +38,7 @@ def failed_ids(response: dict | None) -> list[str]:
     return [failure["itemIdentifier"] for failure in (response or {}).get("batchItemFailures", [])]
 
 
-def sqs_event(messages: list[dict], queue_arn: str) -> dict:
+def sqs_event(messages: list[dict], source_arn: str) -> dict:
     """Received SQS messages (ReceiveMessage with all attributes) as the event Lambda passes."""
     return {
         "Records": [
@@ -48,14 +48,18 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
                 "body": message["Body"],
                 "attributes": message.get("Attributes", {}),
                 "messageAttributes": {
-                    name: {"stringValue": value.get("StringValue"), "stringListValues": [], "binaryListValues": [],
-                           "dataType": value["DataType"]}
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value["DataType"],
+                    }
                     for name, value in message.get("MessageAttributes", {}).items()
                     if "DataType" in value  # moto also lists the system attributes here, empty
                 },
                 "md5OfBody": message["MD5OfBody"],
                 "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
+                "eventSourceARN": source_arn,
                 "awsRegion": REGION,
             }
             for message in messages
@@ -63,11 +67,19 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
     }
 
 
+def queue_arn(sqs: Any, queue_url: str) -> str:
+    return sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
 def receive_batch(sqs: Any, queue_url: str, visibility_timeout: int = 30) -> list[dict]:
     """One poll: up to 10 messages with all their attributes (moto answers with every visible one)."""
     return sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], AttributeNames=["All"],
-        VisibilityTimeout=visibility_timeout, WaitTimeSeconds=0,
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+        AttributeNames=["All"],
+        VisibilityTimeout=visibility_timeout,
+        WaitTimeSeconds=0,
     ).get("Messages", [])
 
 
@@ -76,10 +88,9 @@ def deliver_sqs_batch(
 ) -> dict:
     """One poll of an SQS event source mapping: receive, invoke, delete what was processed. The
     messages it does not delete come back once `visibility_timeout` has passed."""
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     messages = receive_batch(sqs, queue_url, visibility_timeout)
     assert messages, f"nothing to deliver from {queue_url}"
-    response = handler(sqs_event(messages, queue_arn), context)
+    response = handler(sqs_event(messages, queue_arn(sqs, queue_url)), context)
     failed = set(failed_ids(response))
     for message in messages:
         if message["MessageId"] not in failed:
@@ -91,9 +102,8 @@ def kinesis_event(kinesis: Any, stream_name: str) -> dict:
     """Every record of the stream's first shard as the event a Kinesis event source mapping passes."""
     stream = kinesis.describe_stream(StreamName=stream_name)["StreamDescription"]
     shard_id = stream["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(
-        StreamName=stream_name, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
+    start = {"StreamName": stream_name, "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
+    iterator = kinesis.get_shard_iterator(**start)["ShardIterator"]
     records = kinesis.get_records(ShardIterator=iterator, Limit=100)["Records"]
     return {
         "Records": [

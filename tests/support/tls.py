@@ -37,7 +37,7 @@ def _pem(certificate: x509.Certificate) -> bytes:
 
 def issue_loopback_certificates(directory: Path, ca_name: str = "Meridian test CA") -> TestCertificates:
     """A new CA (never written to disk with its key) and a certificate for LOOPBACK it issued."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()

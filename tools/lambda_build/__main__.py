@@ -1,7 +1,7 @@
 """python -m tools.lambda_build [NAME ...]   build the named functions (default: all), print each
-                                            one's name, zip, source_code_hash and handler
-   python -m tools.lambda_build --pin       rewrite every function's requirements.txt from
-                                            its requirements.in and Pipfile.lock"""
+                                         one's name, zip, source_code_hash and handler
+python -m tools.lambda_build --pin       rewrite every function's requirements.txt from
+                                         its requirements.in and Pipfile.lock"""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from .target import LAMBDA_SRC
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.lambda_build", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.lambda_build", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"one of: {', '.join(function_names())}")
     parser.add_argument("--pin", action="store_true", help="rewrite requirements.txt files instead of building")
     args = parser.parse_args(argv)

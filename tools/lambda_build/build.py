@@ -60,7 +60,9 @@ def build(
     function_dir = source_root / name
     requirements = function_dir / "requirements.txt"
     if not requirements.is_file():
-        raise LambdaBuildError(f"{function_dir} has no requirements.txt; write it with python -m tools.lambda_build --pin")
+        raise LambdaBuildError(
+            f"{function_dir} has no requirements.txt; write it with python -m tools.lambda_build --pin"
+        )
     cache = cache_dir or default_cache_dir()
     try:
         dependencies = install_dependencies(requirements, cache / "lambda-deps", announce)

@@ -38,9 +38,22 @@ def install_dependencies(requirements: Path, cache_dir: Path, announce: Callable
     announce(f"installing {pins} pinned packages from {requirements} for {RUNTIME} {ARCHITECTURE} into {target}")
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_dir))
     command = [
-        sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
-        "--no-deps", "--require-hashes", "--no-compile", "--target", str(staging), *PIP_PLATFORM_ARGS,
-        "-r", str(requirements),
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--progress-bar",
+        "off",
+        "--no-deps",
+        "--require-hashes",
+        "--no-compile",
+        "--target",
+        str(staging),
+        *PIP_PLATFORM_ARGS,
+        "-r",
+        str(requirements),
     ]
     output: list[str] = []
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as pip:

@@ -12,8 +12,15 @@ ARCHITECTURE = "x86_64"
 PYTHON_VERSION = "3.11"
 # Amazon Linux 2 has glibc 2.26: manylinux2014 (glibc 2.17) wheels run there, newer tags may not.
 PIP_PLATFORM_ARGS = (
-    "--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", PYTHON_VERSION,
-    "--abi", "cp311", "--only-binary=:all:",
+    "--platform",
+    "manylinux2014_x86_64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    PYTHON_VERSION,
+    "--abi",
+    "cp311",
+    "--only-binary=:all:",
 )
 # Environment markers of the runtime, for choosing the dependencies a requirement needs there.
 MARKERS = {
