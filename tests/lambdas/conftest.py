@@ -217,6 +217,14 @@ class Rotation:
     function_arn: str
 
     def start(self, secret_id: str) -> str:
+        # A completed rotation leaves AWSPENDING beside AWSCURRENT, which the contract calls finished;
+        # moto (5.1) reads it as a rotation still in progress and refuses the next one, so the label
+        # is taken off first, as Secrets Manager would treat it.
+        for version, labels in self.labels(secret_id).items():
+            if {"AWSCURRENT", "AWSPENDING"} <= set(labels):
+                self.secrets.update_secret_version_stage(
+                    SecretId=secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=version
+                )
         response = self.secrets.rotate_secret(
             SecretId=secret_id, RotationLambdaARN=self.function_arn, RotationRules={"AutomaticallyAfterDays": 30}
         )

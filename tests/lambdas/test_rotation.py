@@ -52,6 +52,34 @@ def test_the_master_secret_rotates_with_the_same_function_and_keeps_its_privileg
 
 
 @pytest.mark.req("SEC-4")
+def test_a_second_rotation_starts_from_the_first_ones_password(database_user, rotation, logs_in):
+    # GIVEN a secret rotated once, as the 30-day schedule does
+    user = database_user()
+    original = rotation.value(user.secret_id, "AWSCURRENT")
+    rotation.rotate(user.secret_id)
+    first = rotation.value(user.secret_id, "AWSCURRENT")
+    # WHEN it rotates again
+    rotation.rotate(user.secret_id)
+    # THEN the second password logs in, the first is AWSPREVIOUS, and neither older one logs in
+    second = rotation.value(user.secret_id, "AWSCURRENT")
+    assert len({original["password"], first["password"], second["password"]}) == 3
+    assert rotation.value(user.secret_id, "AWSPREVIOUS") == first
+    assert logs_in(second) and not logs_in(first) and not logs_in(original)
+
+
+def test_a_database_back_on_the_previous_password_still_rotates(database_user, rotation, logs_in, postgres):
+    # GIVEN a rotated secret whose database was put back on the password before (a restored snapshot)
+    user = database_user()
+    rotation.rotate(user.secret_id)
+    previous = rotation.value(user.secret_id, "AWSPREVIOUS")
+    postgres.set_password(user.username, previous["password"])
+    assert not logs_in(rotation.value(user.secret_id, "AWSCURRENT"))
+    # WHEN the next rotation runs THEN setSecret logs in with AWSPREVIOUS and the rotation completes
+    rotation.rotate(user.secret_id)
+    assert logs_in(rotation.value(user.secret_id, "AWSCURRENT"))
+
+
+@pytest.mark.req("SEC-4")
 def test_the_new_password_is_32_connection_string_safe_characters(database_user, rotation):
     user = database_user()
     rotation.rotate(user.secret_id)
