@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.event_sources import queue_arn, receive_batch, sqs_event
 from tools.lambda_build import RUNTIME, build, function_names
-from tools.lambda_build.pins import render, roots
+from tools.lambda_build.pins import PinError, render, roots
 from tools.lambda_build.target import LAMBDA_SRC, LOCK_FILE, REPO_ROOT
 
 pytestmark = pytest.mark.req("LAM-3")
@@ -108,6 +108,13 @@ def test_each_requirements_file_is_the_lock_pins_with_hashes_of_what_the_functio
             assert f"\n{package}{version} \\" in pinned
             if package in ("aws-lambda-powertools", "pg8000"):  # the Pipfile pins what the tests run
                 assert re.search(rf'^{package} = .*"{re.escape(version)}"', pipfile, re.M)
+
+
+def test_a_requirement_the_lock_does_not_have_is_refused_by_name(tmp_path):
+    requirements_in = tmp_path / "requirements.in"
+    requirements_in.write_text("aws-lambda-powertools[tracer]\nleft-pad\n")
+    with pytest.raises(PinError, match="left-pad is not in Pipfile.lock; pin it in the Pipfile's dev-packages"):
+        render(requirements_in, json.loads(LOCK_FILE.read_text()))
 
 
 def test_a_dependency_whose_hash_does_not_match_is_refused(tmp_path):

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from .build import LambdaBuildError, build, function_names
-from .pins import write_pins
+from .pins import PinError, write_pins
 from .target import LAMBDA_SRC
 
 
@@ -20,15 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"one of: {', '.join(function_names())}")
     parser.add_argument("--pin", action="store_true", help="rewrite requirements.txt files instead of building")
     args = parser.parse_args(argv)
-    if args.pin:
-        for path in write_pins([LAMBDA_SRC / name for name in function_names()]):
-            print(f"wrote {path}")
-        return 0
     try:
+        if args.pin:
+            for path in write_pins([LAMBDA_SRC / name for name in function_names()]):
+                print(f"wrote {path}")
+            return 0
         for name in args.names or function_names():
             built = build(name)
             print(f"{built.name}\t{built.path}\t{built.sha256_b64}\t{built.handler}")
-    except LambdaBuildError as error:
+    except (LambdaBuildError, PinError) as error:
         print(f"lambda-build: error: {error}", file=sys.stderr)
         return 2
     return 0

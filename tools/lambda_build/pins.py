@@ -8,6 +8,7 @@ exactly what the tests ran with. A test fails while a requirements.txt is stale.
 from __future__ import annotations
 
 import json
+from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 
 from tools.lock_pins import dependency_closure, pinned_lines
@@ -26,17 +27,29 @@ def roots(requirements_in: Path) -> list[str]:
     return [line for line in lines if line]
 
 
+class PinError(ValueError):
+    """A requirement the lock (and so the tests' virtualenv) does not have."""
+
+
 def render(requirements_in: Path, lock: dict) -> str:
     locked = {**lock["develop"], **lock["default"]}
-    closure = dependency_closure(roots(requirements_in), MARKERS, provided=RUNTIME_PROVIDED)
-    return HEADER + "\n".join(pinned_lines(closure, locked)) + "\n"
+    try:
+        closure = dependency_closure(roots(requirements_in), MARKERS, provided=RUNTIME_PROVIDED)
+        lines = pinned_lines(closure, locked)
+    except (PackageNotFoundError, KeyError) as missing:
+        raise PinError(
+            f"{requirements_in}: {str(missing).strip(chr(39))} is not in Pipfile.lock; pin it in the Pipfile's "
+            "dev-packages and lock first, so that the tests run what the function ships"
+        ) from None
+    return HEADER + "\n".join(lines) + "\n"
 
 
 def write_pins(function_dirs: list[Path]) -> list[Path]:
+    """Rewrites every requirements.txt, or none when one cannot be rendered."""
     lock = json.loads(LOCK_FILE.read_text())
-    written = []
-    for directory in function_dirs:
-        target = directory / "requirements.txt"
-        target.write_text(render(directory / "requirements.in", lock))
-        written.append(target)
-    return written
+    rendered = {
+        directory / "requirements.txt": render(directory / "requirements.in", lock) for directory in function_dirs
+    }
+    for target, text in rendered.items():
+        target.write_text(text)
+    return list(rendered)
