@@ -195,7 +195,9 @@ def run_from_zip(built, runtime_sdk: Path, tmp_path: Path, event: dict | None, e
 
 @pytest.mark.parametrize("name", ["rotation", "stream_processor"])
 def test_the_zip_imports_with_the_runtime_sdk_alone(name, runtime_sdk, tmp_path):
-    outcome = run_from_zip(build(name, announce=quiet), runtime_sdk, tmp_path, None, {"PATH": os.environ["PATH"]})
+    outcome = run_from_zip(
+        build(name, announce=quiet), runtime_sdk, tmp_path, None, {"PATH": os.environ.get("PATH", os.defpath)}
+    )
     assert outcome["loaded_from_outside"] == []
 
 
@@ -210,7 +212,7 @@ def test_the_notifier_zip_publishes_an_event_with_nothing_but_the_runtime_sdk_be
     lambda_event = sqs_event(received, queue_arn(payments.sqs, payments.events_queue_url))
     env = {
         **aws.sdk_environment(),
-        "PATH": os.environ["PATH"],
+        "PATH": os.environ.get("PATH", os.defpath),
         "TOPIC_ARN": payments.topic_arn,
         "DEAD_LETTER_QUEUE_URL": payments.dead_letter_queue_url,
     }
