@@ -1,8 +1,8 @@
 """Logging in to PostgreSQL over verified TLS, and a role changing its own password.
 
-Every connection uses TLS with certificate and host name verification against the CA bundle
-DB_SSL_ROOT_CERT names (the RDS bundle in production), or the system's trust store without it;
-nothing is ever sent in clear text. A new password reaches the server only as a SCRAM-SHA-256
+Every connection uses TLS with certificate and host name verification against a CA bundle: the
+RDS bundle packaged with the function, or the one DB_SSL_ROOT_CERT names; nothing is ever sent in
+clear text. A new password reaches the server only as a SCRAM-SHA-256
 verifier computed here, the way psql's \\password does it, so no statement log can show it.
 """
 
@@ -13,6 +13,7 @@ import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pg8000.native
 from scramp import ScramMechanism
@@ -29,17 +30,22 @@ class DatabaseUnreachable(RotationError):
     """No answer, or no trustworthy answer (TLS verification failed): nothing was changed."""
 
 
+# The RDS CA bundle the build places beside this module (tools/lambda_build takes the one the
+# payment service vendors, payment_service/certs/, with its provenance).
+BUNDLED_CA = Path(__file__).with_name("rds-global-bundle.pem")
+
+
 @dataclass(frozen=True)
 class DatabaseSettings:
-    ca_bundle: str | None
+    ca_bundle: str
     connect_timeout: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DatabaseSettings:
         env = os.environ if env is None else env
-        ca_bundle = env.get("DB_SSL_ROOT_CERT") or None
-        if ca_bundle is not None and not os.path.isfile(ca_bundle):
-            raise RotationError(f"DB_SSL_ROOT_CERT={ca_bundle} is not a file; it must name the CA bundle (PEM)")
+        ca_bundle = env.get("DB_SSL_ROOT_CERT") or str(BUNDLED_CA)
+        if not os.path.isfile(ca_bundle):
+            raise RotationError(f"no CA bundle at {ca_bundle}: DB_SSL_ROOT_CERT must name one (PEM) or be unset")
         raw_timeout = env.get("DB_CONNECT_TIMEOUT_SECONDS", str(DEFAULT_CONNECT_TIMEOUT_SECONDS))
         try:
             timeout = float(raw_timeout)

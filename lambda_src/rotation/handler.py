@@ -1,8 +1,8 @@
 """Lambda entry point: Secrets Manager invokes it once per step with
 {"SecretId": ..., "ClientRequestToken": ..., "Step": "createSecret" | "setSecret" | "testSecret" | "finishSecret"}.
 
-Environment: DB_SSL_ROOT_CERT (CA bundle that verifies the database's certificate),
-DB_CONNECT_TIMEOUT_SECONDS (default 5). The Secrets Manager endpoint is the SDK's usual one (the
+Environment: DB_SSL_ROOT_CERT (CA bundle that verifies the database's certificate; default the
+RDS bundle packaged with the function), DB_CONNECT_TIMEOUT_SECONDS (default 5). The Secrets Manager endpoint is the SDK's usual one (the
 VPC interface endpoint's private DNS name inside the VPC).
 """
 

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pg8000.native
@@ -24,7 +25,6 @@ from lambda_src.rotation import handler as rotation_handler
 from payment_service.localservers import LOOPBACK, LocalPostgres
 from tests.support.event_sources import InvocationContext, queue_arn, receive_batch
 from tests.support.moto_server import MotoServer
-from tests.support.tls import TestCertificates, issue_loopback_certificates
 
 ROTATION_STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 LAMBDA_TRUST = {
@@ -145,19 +145,19 @@ def payment_event():
 # ---- rotation: a real PostgreSQL with TLS only, and Secrets Manager's side of a rotation -------------
 
 
-@pytest.fixture(scope="session")
-def certificates(tmp_path_factory) -> TestCertificates:
-    return issue_loopback_certificates(tmp_path_factory.mktemp("tls"))
-
-
 APP_DATABASE = "payments"
+# Clear text refused: a rotation that forgot TLS could not log in at all.
+TLS_ONLY_HBA = (
+    f"local all all trust\nhostssl all all {LOOPBACK}/32 scram-sha-256\nhostnossl all all {LOOPBACK}/32 reject\n"
+)
 
 
 @pytest.fixture(scope="session")
-def postgres(certificates) -> Iterator[LocalPostgres]:
-    """PostgreSQL that refuses clear text and logs every statement (a password must never show up),
-    with the application database every application user of the tests connects to."""
-    server = LocalPostgres.start(tls=certificates.server)
+def postgres() -> Iterator[LocalPostgres]:
+    """PostgreSQL over TLS only (a certificate from a throwaway CA) that logs every statement (a
+    password must never show up), with the database every application user of the tests uses."""
+    server = LocalPostgres.start(tls=True)
+    (server.data_dir / "pg_hba.conf").write_text(TLS_ONLY_HBA)
     server.psql("ALTER SYSTEM SET log_statement = 'all'")
     server.psql("ALTER SYSTEM SET fsync = off")  # throwaway data: no need to wait for the disk
     server.psql("SELECT pg_reload_conf()")
@@ -166,9 +166,16 @@ def postgres(certificates) -> Iterator[LocalPostgres]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def ca_file(postgres) -> Path:
+    """The CA that issued the server's certificate: what DB_SSL_ROOT_CERT names in production's place."""
+    assert postgres.certificates is not None
+    return postgres.certificates.ca_file
+
+
 @pytest.fixture
-def rotation_env(aws, certificates, monkeypatch) -> MotoServer:
-    monkeypatch.setenv("DB_SSL_ROOT_CERT", str(certificates.ca_bundle))
+def rotation_env(aws, ca_file, monkeypatch) -> MotoServer:
+    monkeypatch.setenv("DB_SSL_ROOT_CERT", str(ca_file))
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "2")
     return aws
 
@@ -262,10 +269,10 @@ def rotation(rotation_env, rotation_function_arn) -> Rotation:
 
 
 @pytest.fixture
-def logs_in(certificates):
+def logs_in(ca_file):
     """logs_in(secret value) -> True when PostgreSQL accepts it over verified TLS, False when it
     refuses the password; any other failure (server down, TLS) is raised, never read as a refusal."""
-    tls = ssl.create_default_context(cafile=str(certificates.ca_bundle))
+    tls = ssl.create_default_context(cafile=str(ca_file))
 
     def attempt(value: dict) -> bool:
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from payment_service.config import RDS_CA_BUNDLE
 from tests.support.event_sources import queue_arn, receive_batch, sqs_event
 from tools.lambda_build import RUNTIME, build, function_names
 from tools.lambda_build.pins import PinError, render, roots
@@ -199,6 +200,29 @@ def test_the_zip_imports_with_the_runtime_sdk_alone(name, runtime_sdk, tmp_path)
         build(name, announce=quiet), runtime_sdk, tmp_path, None, {"PATH": os.environ.get("PATH", os.defpath)}
     )
     assert outcome["loaded_from_outside"] == []
+
+
+@pytest.mark.req("LAM-1")
+def test_the_rotation_zip_verifies_the_database_with_the_rds_bundle_the_payment_service_vendors(runtime_sdk, tmp_path):
+    # GIVEN the built rotation function, unpacked, and no DB_SSL_ROOT_CERT in its environment
+    built = build("rotation", announce=quiet)
+    code = tmp_path / "code"
+    with zipfile.ZipFile(built.path) as archive:
+        archive.extractall(code)
+    assert (code / "rotation" / "rds-global-bundle.pem").read_bytes() == RDS_CA_BUNDLE.read_bytes()
+    # WHEN its settings load THEN they name that bundle, which loads as the trust anchors of its TLS
+    probe = (
+        "import sys; sys.path[:0] = sys.argv[1:3]; from rotation.database import DatabaseSettings; "
+        "settings = DatabaseSettings.from_env({}); "
+        "print(settings.ca_bundle, settings.tls_context().cert_store_stats()['x509_ca'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe, str(code), str(runtime_sdk)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == [str(code / "rotation" / "rds-global-bundle.pem"), "115"], result.stderr
 
 
 @pytest.mark.req("LAM-2")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -35,19 +36,25 @@ def _files(root: Path) -> list[tuple[PurePosixPath, Path]]:
     return found
 
 
-def entries(function_dir: Path, package: str, dependencies_dir: Path) -> dict[str, Path]:
-    """Archive path -> file: the dependencies at the root, the function's files under `package/`."""
+def entries(
+    function_dir: Path, package: str, dependencies_dir: Path, shared: Mapping[str, Path] | None = None
+) -> dict[str, Path]:
+    """Archive path -> file: the dependencies at the root, the function's files and the `shared`
+    ones (name in the package -> file elsewhere in the repository) under `package/`."""
     result: dict[str, Path] = {}
     for relative, path in _files(dependencies_dir):
         if relative.parts[0] == "bin" or (relative.parent.suffix == ".dist-info" and relative.name == "RECORD"):
             continue
         result[str(relative)] = path
-    for relative, path in _files(function_dir):
-        if str(relative) in FUNCTION_FILES_LEFT_OUT:
+    function_files = {str(relative): path for relative, path in _files(function_dir)}
+    for relative, path in [*function_files.items(), *(shared or {}).items()]:
+        if relative in FUNCTION_FILES_LEFT_OUT:
             continue
+        if not path.is_file():
+            raise ArchiveError(f"{path}, which {package} ships as {relative}, is missing")
         name = f"{package}/{relative}"
         if name in result:
-            raise ArchiveError(f"{name} is both a function file and a dependency's")
+            raise ArchiveError(f"{name} comes from two places ({result[name]} and {path})")
         result[name] = path
     return result
 

@@ -13,9 +13,14 @@ from pathlib import Path
 
 from .archive import ArchiveError, deterministic_zip, entries
 from .dependencies import DependencyInstallError, install_dependencies
-from .target import ARCHITECTURE, LAMBDA_SRC, RUNTIME
+from .target import ARCHITECTURE, LAMBDA_SRC, REPO_ROOT, RUNTIME
 
 HANDLER_MODULE, HANDLER_FUNCTION = "handler", "lambda_handler"
+# Files a function ships from elsewhere in the repository, kept in one place there: name in the
+# function's package -> file. The rotation verifies the database against the RDS CA bundle.
+SHARED_FILES: dict[str, dict[str, Path]] = {
+    "rotation": {"rds-global-bundle.pem": REPO_ROOT / "payment_service" / "certs" / "rds-global-bundle.pem"},
+}
 
 
 class LambdaBuildError(Exception):
@@ -66,7 +71,7 @@ def build(
     cache = cache_dir or default_cache_dir()
     try:
         dependencies = install_dependencies(requirements, cache / "lambda-deps", announce)
-        data = deterministic_zip(entries(function_dir, name, dependencies))
+        data = deterministic_zip(entries(function_dir, name, dependencies, SHARED_FILES.get(name)))
     except (DependencyInstallError, ArchiveError) as error:
         raise LambdaBuildError(f"cannot build {name}: {error}") from None
     digest = hashlib.sha256(data).digest()
