@@ -11,7 +11,7 @@ import pytest
 from lambda_src.rotation.database import DatabaseUnreachable
 from lambda_src.rotation.observability import logger as rotation_logger
 from lambda_src.rotation.secret_store import AWSPENDING, RotationError
-from payment_service.localservers import TestCertificates
+from payment_service import localservers
 from tests.lambdas.conftest import ROTATION_STEPS
 
 pytestmark = [pytest.mark.req("LAM-1"), pytest.mark.req("QA-3")]
@@ -186,7 +186,7 @@ def test_a_database_certificate_from_an_untrusted_authority_stops_the_rotation(
 ):
     # GIVEN a function that trusts another CA than the one that issued the server's certificate
     user = database_user()
-    other_ca = TestCertificates.create(tmp_path).ca_file  # a new CA each time
+    other_ca = localservers.TestCertificates.create(tmp_path).ca_file  # a new CA each time
     monkeypatch.setenv("DB_SSL_ROOT_CERT", str(other_ca))
     token = rotation.start(user.secret_id)
     rotation.invoke(user.secret_id, token, "createSecret")
