@@ -1,0 +1,248 @@
+"""Packaging: each function and its pinned dependencies as a deterministic, self-contained zip (LAM-3)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+
+from payment_service.config import RDS_CA_BUNDLE
+from tests.support.event_sources import queue_arn, receive_batch, sqs_event
+from tools.lambda_build import RUNTIME, build, function_names
+from tools.lambda_build.pins import PinError, render, roots
+from tools.lambda_build.target import LAMBDA_SRC, LOCK_FILE, REPO_ROOT
+
+pytestmark = pytest.mark.req("LAM-3")
+
+FUNCTIONS = ["notifier", "rotation", "stream_processor"]
+# What the python3.11 Lambda runtime brings: the SDK and the packages it needs.
+RUNTIME_SDK = ["boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3"]
+
+
+def quiet(_: str) -> None:
+    """Progress lines are for people; the tests read results."""
+
+
+def copy_sources(destination: Path, reverse: bool = False, mtime: float | None = None, mode: int | None = None) -> Path:
+    """lambda_src copied file by file (optionally in reverse order, with other times and permissions)."""
+    files = sorted(path for path in LAMBDA_SRC.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    for source in reversed(files) if reverse else files:
+        target = destination / source.relative_to(LAMBDA_SRC)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        if mtime is not None:
+            os.utime(target, (mtime, mtime))
+        if mode is not None:
+            target.chmod(mode)
+    return destination
+
+
+def test_every_function_folder_is_built():
+    assert function_names() == FUNCTIONS
+
+
+def test_the_same_sources_give_the_same_bytes_whatever_their_times_permissions_and_order(tmp_path):
+    # GIVEN the sources twice: once as checked out, once written in reverse order, with other
+    # modification times and permissions, and bytecode lying around
+    plain = copy_sources(tmp_path / "plain")
+    other = copy_sources(tmp_path / "other", reverse=True, mtime=1_000_000_000, mode=0o600)
+    (other / "notifier" / "__pycache__").mkdir()
+    (other / "notifier" / "__pycache__" / "handler.cpython-311.pyc").write_bytes(b"stale bytecode")
+    # WHEN each is built
+    first, second = (build("notifier", source_root=root, announce=quiet) for root in (plain, other))
+    # THEN the zips are byte for byte the same, and so is the hash that drives a redeploy
+    assert first.path.read_bytes() == second.path.read_bytes()
+    assert first.sha256_b64 == second.sha256_b64 == build("notifier", announce=quiet).sha256_b64
+
+
+def test_a_changed_source_changes_the_hash(tmp_path):
+    sources = copy_sources(tmp_path / "src")
+    before = build("stream_processor", source_root=sources, announce=quiet)
+    handler = sources / "stream_processor" / "handler.py"
+    handler.write_text(handler.read_text() + "\n# a change\n")
+    after = build("stream_processor", source_root=sources, announce=quiet)
+    assert after.sha256_b64 != before.sha256_b64 and after.path != before.path
+
+
+def test_dependencies_installed_afresh_give_the_same_bytes(tmp_path):
+    cached = build("stream_processor", announce=quiet)
+    fresh = build("stream_processor", cache_dir=tmp_path / "empty-cache", announce=quiet)
+    assert fresh.path.read_bytes() == cached.path.read_bytes()
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_the_zip_holds_the_function_and_its_dependencies_with_fixed_metadata(name):
+    built = build(name, announce=quiet)
+    data = built.path.read_bytes()
+    assert built.sha256_b64 == base64.b64encode(hashlib.sha256(data).digest()).decode()
+    assert (built.handler, built.runtime) == (f"{name}.handler.lambda_handler", RUNTIME)
+    with zipfile.ZipFile(built.path) as archive:
+        infos = archive.infolist()
+    names = [info.filename for info in infos]
+    assert names == sorted(names)
+    assert {(info.date_time, info.external_attr >> 16) for info in infos} == {((1980, 1, 1, 0, 0, 0), 0o100644)}
+    assert f"{name}/handler.py" in names and "aws_lambda_powertools/__init__.py" in names
+    assert not [n for n in names if n.endswith((".pyc", "/RECORD", "requirements.txt")) or n.startswith("bin/")]
+    assert not [n for n in names if n.startswith(("boto3/", "botocore/"))]  # the runtime has them
+
+
+def test_each_requirements_file_is_the_lock_pins_with_hashes_of_what_the_function_imports():
+    lock = json.loads(LOCK_FILE.read_text())
+    pipfile = (REPO_ROOT / "Pipfile").read_text()
+    for name in FUNCTIONS:
+        folder = LAMBDA_SRC / name
+        pinned = (folder / "requirements.txt").read_text()
+        assert pinned == render(folder / "requirements.in", lock), "stale: run python -m tools.lambda_build --pin"
+        for root in roots(folder / "requirements.in"):
+            package = re.sub(r"\[.*\]", "", root)
+            version = lock["develop"][package]["version"]
+            assert f"\n{package}{version} \\" in pinned
+            if package in ("aws-lambda-powertools", "pg8000"):  # the Pipfile pins what the tests run
+                assert re.search(rf'^{package} = .*"{re.escape(version)}"', pipfile, re.M)
+
+
+def test_a_requirement_the_lock_does_not_have_is_refused_by_name(tmp_path):
+    requirements_in = tmp_path / "requirements.in"
+    requirements_in.write_text("aws-lambda-powertools[tracer]\nleft-pad\n")
+    with pytest.raises(PinError, match="left-pad is not in Pipfile.lock; pin it in the Pipfile's dev-packages"):
+        render(requirements_in, json.loads(LOCK_FILE.read_text()))
+
+
+def test_a_dependency_whose_hash_does_not_match_is_refused(tmp_path):
+    sources = copy_sources(tmp_path / "src")
+    requirements = sources / "stream_processor" / "requirements.txt"
+    text = requirements.read_text()
+    jmespath = re.search(r"^jmespath==.*?(?=^\S)", text, re.M | re.S)
+    assert jmespath
+    forged = re.sub("[0-9a-f]{64}", "0" * 64, jmespath.group(0))
+    requirements.write_text(text.replace(jmespath.group(0), forged))
+    with pytest.raises(Exception, match="cannot build stream_processor: pip could not install"):
+        build("stream_processor", source_root=sources, cache_dir=tmp_path / "cache", announce=quiet)
+    assert not list((tmp_path / "cache" / "lambda-deps").iterdir())  # nothing half-installed stays
+
+
+def test_an_unknown_function_is_one_line_naming_the_ones_there_are():
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.lambda_build", "refunds"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"lambda-build: error: no Lambda function 'refunds' in {LAMBDA_SRC}; "
+        "the functions are: notifier, rotation, stream_processor"
+    ]
+
+
+RUN_FROM_ZIP = """
+import importlib, json, sys
+code, sdk, handler = sys.argv[1:4]
+sys.path[:0] = [code, sdk]
+module, function = handler.rsplit(".", 1)
+handle = getattr(importlib.import_module(module), function)
+
+class Context:
+    function_name, memory_limit_in_mb, aws_request_id = "from-zip", 256, "r-1"
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:from-zip"
+    def get_remaining_time_in_millis(self):
+        return 30000
+
+event = json.load(sys.stdin)
+response = handle(event, Context()) if event else None
+outside = sorted({name.split(".")[0] for name, loaded in sys.modules.items()
+                  if getattr(loaded, "__file__", None) and not loaded.__file__.startswith((code, sdk, sys.base_prefix))})
+print(json.dumps({"response": response, "loaded_from_outside": outside}))
+"""
+
+
+@pytest.fixture
+def runtime_sdk(tmp_path) -> Path:
+    """A folder with only what the Lambda runtime adds to the standard library: boto3 and its needs."""
+    packages = Path(boto3.__file__).parent.parent
+    sdk = tmp_path / "runtime-sdk"
+    sdk.mkdir()
+    for name in RUNTIME_SDK:
+        (sdk / name).symlink_to(packages / name)
+    return sdk
+
+
+def run_from_zip(built, runtime_sdk: Path, tmp_path: Path, event: dict | None, env: dict[str, str]) -> dict:
+    code = tmp_path / f"{built.name}-code"
+    with zipfile.ZipFile(built.path) as archive:
+        archive.extractall(code)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", RUN_FROM_ZIP, str(code), str(runtime_sdk), built.handler],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("name", ["rotation", "stream_processor"])
+def test_the_zip_imports_with_the_runtime_sdk_alone(name, runtime_sdk, tmp_path):
+    outcome = run_from_zip(
+        build(name, announce=quiet), runtime_sdk, tmp_path, None, {"PATH": os.environ.get("PATH", os.defpath)}
+    )
+    assert outcome["loaded_from_outside"] == []
+
+
+@pytest.mark.req("LAM-1")
+def test_the_rotation_zip_verifies_the_database_with_the_rds_bundle_the_payment_service_vendors(runtime_sdk, tmp_path):
+    # GIVEN the built rotation function, unpacked, and no DB_SSL_ROOT_CERT in its environment
+    built = build("rotation", announce=quiet)
+    code = tmp_path / "code"
+    with zipfile.ZipFile(built.path) as archive:
+        archive.extractall(code)
+    assert (code / "rotation" / "rds-global-bundle.pem").read_bytes() == RDS_CA_BUNDLE.read_bytes()
+    # WHEN its settings load THEN they name that bundle, which loads as the trust anchors of its TLS
+    probe = (
+        "import sys; sys.path[:0] = sys.argv[1:3]; from rotation.database import DatabaseSettings; "
+        "settings = DatabaseSettings.from_env({}); "
+        "print(settings.ca_bundle, settings.tls_context().cert_store_stats()['x509_ca'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe, str(code), str(runtime_sdk)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == [str(code / "rotation" / "rds-global-bundle.pem"), "115"], result.stderr
+
+
+@pytest.mark.req("LAM-2")
+def test_the_notifier_zip_publishes_an_event_with_nothing_but_the_runtime_sdk_beside_it(
+    aws, payments, payment_event, runtime_sdk, tmp_path
+):
+    # GIVEN the built notifier unpacked as Lambda unpacks it, and a valid event on its queue
+    event = payment_event()
+    payments.sqs.send_message(QueueUrl=payments.events_queue_url, MessageBody=json.dumps(event))
+    received = receive_batch(payments.sqs, payments.events_queue_url)
+    lambda_event = sqs_event(received, queue_arn(payments.sqs, payments.events_queue_url))
+    env = {
+        **aws.sdk_environment(),
+        "PATH": os.environ.get("PATH", os.defpath),
+        "TOPIC_ARN": payments.topic_arn,
+        "DEAD_LETTER_QUEUE_URL": payments.dead_letter_queue_url,
+    }
+    # WHEN the zip's handler runs in a Python that sees only the zip, the SDK and the standard library
+    outcome = run_from_zip(build("notifier", announce=quiet), runtime_sdk, tmp_path, lambda_event, env)
+    # THEN it publishes the event, and every module it loaded came from there
+    assert outcome == {"response": {"batchItemFailures": []}, "loaded_from_outside": []}
+    delivered = payments.received(payments.subscriber_queue_url)
+    assert [json.loads(message["Body"]) for message in delivered] == [event]
