@@ -25,7 +25,7 @@ class FlowLogsProps:
 class FlowLogs(Construct):
     def __init__(self, scope: Construct, id_: str, props: FlowLogsProps) -> None:
         super().__init__(scope, id_)
-        name = props.naming.name("vpc-flow-logs")
+        name = props.naming.name("vpc-flow-logs", props.region)  # IAM names are global: one role per region
         group_name = f"/vpc-flow-logs/{props.naming.name('vpc')}"  # the VPC's name: whose traffic it is
         self.log_group = EncryptedLogGroup(self, "logs", EncryptedLogGroupProps(group_name, props.logs))
         self.role = ServiceRole(

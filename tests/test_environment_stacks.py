@@ -70,6 +70,39 @@ def test_every_physical_name_carries_the_environment_suffix(synthesized, name):
     assert seen >= 8
 
 
+# Types whose names are global to the account: two stacks of one environment (one per region) must
+# never ask for the same name, or the second apply fails.
+ACCOUNT_GLOBAL_NAMES = {"aws_iam_role": "name", "aws_iam_policy": "name", "aws_s3_bucket": "bucket"}
+
+
+def global_name_clashes(env) -> list[str]:
+    owners: dict[tuple[str, str], list[str]] = {}
+    for stack_name, stack in env.stacks.items():
+        for type_, field in ACCOUNT_GLOBAL_NAMES.items():
+            for address, body in stack.get("resource", {}).get(type_, {}).items():
+                if isinstance(body.get(field), str):
+                    owners.setdefault((type_, body[field]), []).append(f"{stack_name}:{address}")
+    return [f"{type_} {name}: {where}" for (type_, name), where in sorted(owners.items()) if len(where) > 1]
+
+
+@pytest.mark.req("DC-7")
+@pytest.mark.parametrize("name", ["dev", "staging", "prod"])
+def test_account_global_names_are_unique_across_the_environments_stacks(synthesized, name):
+    assert global_name_clashes(synthesized[name]) == []
+
+
+@pytest.mark.req("DC-7")
+def test_the_global_name_check_bites_on_a_role_name_without_its_region(dev):
+    # GIVEN the secondary stack's roles renamed to the primary's flow-log role name
+    env = copy.deepcopy(dev)
+    primary_roles = env.stack("primary")["resource"]["aws_iam_role"]
+    flow_log_role = next(body["name"] for body in primary_roles.values() if "vpc-flow-logs" in body["name"])
+    for body in env.stack("secondary")["resource"]["aws_iam_role"].values():
+        body["name"] = flow_log_role
+    # THEN the clash is reported
+    assert any(flow_log_role in clash for clash in global_name_clashes(env))
+
+
 @pytest.mark.req("DC-7")
 def test_no_region_or_account_is_hard_coded_in_code():
     pattern = re.compile(
