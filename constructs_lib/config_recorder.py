@@ -118,7 +118,7 @@ class ConfigRecorder(Construct):
             ),
         )
         IamRolePolicyAttachment(self, "managed-policy", role=self.role.name, policy_arn=CONFIG_ROLE_POLICY)
-        _grant_delivery(self.role, self.bucket.arn, delivery_prefix, props.key, props.region)
+        _grant_delivery(self.role, self.bucket.arn, delivery_prefix, props.key)
 
         self._recorder = ConfigConfigurationRecorder(
             self,
@@ -196,7 +196,7 @@ def _delivery_bucket_policy(bucket_arn: str, delivery_prefix: str, account: str)
     ]
 
 
-def _grant_delivery(role: ServiceRole, bucket_arn: str, delivery_prefix: str, key: CustomerKey, region: str) -> None:
+def _grant_delivery(role: ServiceRole, bucket_arn: str, delivery_prefix: str, key: CustomerKey) -> None:
     """The recorder's role writes snapshots and history into the bucket, encrypting with its key through S3."""
     role.add_to_policy(Statement(sid="CheckDeliveryBucketAcl", actions=["s3:GetBucketAcl"], resources=[bucket_arn]))
     role.add_to_policy(
@@ -207,14 +207,7 @@ def _grant_delivery(role: ServiceRole, bucket_arn: str, delivery_prefix: str, ke
             conditions={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
         )
     )
-    role.add_to_policy(
-        Statement(
-            sid="EncryptDeliveries",
-            actions=["kms:GenerateDataKey", "kms:Decrypt"],
-            resources=[key.arn],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-        )
-    )
+    key.grant_use(role, ["kms:GenerateDataKey", "kms:Decrypt"], "s3", "EncryptDeliveries")
 
 
 def _required_tags_parameters(tags: Mapping[str, str]) -> str:
