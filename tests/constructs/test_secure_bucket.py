@@ -6,7 +6,7 @@ from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.policy import Statement
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 from tests.support.bucket_policy import tls_problems
-from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, policy, synth_construct
+from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, policy, statement, synth_construct
 
 
 def _build(stack):
