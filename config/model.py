@@ -58,6 +58,9 @@ _REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-
 _IMAGE_NAME = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$")
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
+_POPULATION = re.compile(r"^[a-z][a-z0-9-]{1,20}[a-z0-9]$")
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -165,10 +168,36 @@ class Regions(_Frozen):
         return self
 
 
+class Peer(_Frozen):
+    """Another environment's account and the ExternalId its principals present when they assume our role.
+
+    The ExternalId is an identifier, not a secret (AWS: it guards against the confused deputy, and
+    anyone allowed to see the role's trust policy sees it): both environments' configs name it, it
+    is reviewed like any other setting, and it can be changed per peer without touching the others.
+    """
+
+    account: AccountId = Field(description="the peer environment's AWS account")
+    external_id: str = Field(description="sts:ExternalId the peer presents; 2-1224 of A-Z a-z 0-9 + = , . @ : / - _")
+
+    @field_validator("account")
+    @classmethod
+    def _is_account(cls, value: str) -> str:
+        return _account(value)
+
+    @field_validator("external_id")
+    @classmethod
+    def _external_id(cls, value: str) -> str:
+        if not _EXTERNAL_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not an ExternalId; allowed: 2-1224 characters of letters, digits and + = , . @ : / - _"
+            )
+        return value
+
+
 class Accounts(_Frozen):
     own: AccountId = Field(description="the account this environment deploys into")
-    peers: dict[str, AccountId] = Field(
-        default_factory=dict, description="accounts of the other environments, trusted by cross-account roles"
+    peers: dict[str, Peer] = Field(
+        default_factory=dict, description="the other environments' accounts, trusted by cross-account roles (SEC-6)"
     )
     backup: AccountId | None = Field(default=None, description="central backup account; copies go there when set")
     backup_vault: str | None = Field(
@@ -182,18 +211,19 @@ class Accounts(_Frozen):
 
     @field_validator("peers")
     @classmethod
-    def _peers_are_accounts(cls, value: dict[str, str]):
-        for env, account in value.items():
+    def _peers_are_environments(cls, value: dict[str, Peer]):
+        for env in value:
             if env not in ENVIRONMENTS:
                 raise ValueError(f"peer {env!r} is not an environment; allowed: {', '.join(ENVIRONMENTS)}")
-            _account(account)
         return value
 
     @model_validator(mode="after")
     def _peers_are_other_accounts(self) -> Accounts:
-        for env, account in self.peers.items():
-            if account == self.own:
-                raise ValueError(f"peers.{env} is this environment's own account {account}; allowed: other accounts")
+        for env, peer in self.peers.items():
+            if peer.account == self.own:
+                raise ValueError(
+                    f"peers.{env}.account is this environment's own account {peer.account}; allowed: other accounts"
+                )
         return self
 
     @model_validator(mode="after")
@@ -258,6 +288,33 @@ class Dns(_Frozen):
                 "(with a hosted zone the certificates are issued and validated by DNS)"
             )
         return self
+
+
+class Identity(_Frozen):
+    """Who signs in (EDGE-2): one Cognito user pool per population, each region its own pools."""
+
+    populations: tuple[str, ...] = Field(
+        default=("merchants", "customers"), description="user populations, one user pool (and authorizer) each"
+    )
+    mfa: Literal["required", "optional"] = Field(
+        description="multi-factor sign-in (TOTP): required for every user, or optional per user"
+    )
+    password_min_length: int = Field(ge=12, le=99, description="minimum password length; all character classes")
+
+    @field_validator("populations")
+    @classmethod
+    def _populations(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("no population; allowed: one or more names like merchants, customers")
+        for name in value:
+            if not _POPULATION.match(name):
+                raise ValueError(
+                    f"{name!r} is not a population name; allowed: 3-22 lower-case letters, digits, hyphens"
+                )
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed twice; allowed: each population once")
+        return value
 
 
 class Capacity(_Frozen):
@@ -425,6 +482,7 @@ class EnvironmentConfig(_Frozen):
     accounts: Accounts
     regions: Regions
     dns: Dns
+    identity: Identity
     capacity: Capacity
     retention: Retention
     backup: Backup

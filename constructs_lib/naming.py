@@ -24,3 +24,7 @@ class Naming:
     def state_key(self, stack: str) -> str:
         """One Terraform state object per environment and stack."""
         return f"{self.project}/{self.environment}/{stack}.tfstate"
+
+    def state_prefix(self) -> str:
+        """Where every state object of this environment lives in the state bucket."""
+        return f"{self.project}/{self.environment}/"

@@ -24,24 +24,34 @@ class Statement:
     principals: Mapping[str, Sequence[str]] = field(default_factory=dict)
     conditions: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
-    def render(self) -> dict:
+    def render(self, with_resource: bool = True) -> dict:
         body: dict = {"Sid": self.sid, "Effect": self.effect}
         if self.principals:
             body["Principal"] = {kind: _one_or_list(ids) for kind, ids in self.principals.items()}
         body["Action"] = _one_or_list(self.actions)
-        # No resources means "*": in a key or topic policy that is the resource the policy is on.
-        body["Resource"] = _one_or_list(self.resources or ["*"])
+        if with_resource:
+            # No resources means "*": in a key or topic policy that is the resource the policy is on.
+            body["Resource"] = _one_or_list(self.resources or ["*"])
         if self.conditions:
             body["Condition"] = {op: dict(values) for op, values in self.conditions.items()}
         return body
 
 
-def document(statements: Sequence[Statement]) -> str:
+def document(statements: Sequence[Statement], with_resource: bool = True) -> str:
     sids = [s.sid for s in statements]
     duplicates = sorted({sid for sid in sids if sids.count(sid) > 1})
     if duplicates:
         raise ValueError(f"policy statement IDs must be unique; repeated: {', '.join(duplicates)}")
-    return json.dumps({"Version": "2012-10-17", "Statement": [s.render() for s in statements]}, indent=None)
+    rendered = [s.render(with_resource) for s in statements]
+    return json.dumps({"Version": "2012-10-17", "Statement": rendered}, indent=None)
+
+
+def trust_document(statements: Sequence[Statement]) -> str:
+    """A role's trust policy: IAM refuses one with a Resource element ("Has prohibited field Resource")."""
+    for statement in statements:
+        if statement.resources:
+            raise ValueError(f"trust policy statement {statement.sid} names resources; a trust policy has none")
+    return document(statements, with_resource=False)
 
 
 def lazy_document(statements: Callable[[], Sequence[Statement]]) -> str:

@@ -104,10 +104,13 @@ class SecureBucket(Construct):
                 target_prefix=f"{props.name}/",
             )
         self._statements: list[Statement] = [deny_insecure_transport(self.arn)]
+        self._access_log_sources: list[str] = []
         # `policy` for depends_on: a service that checks its access at creation (ELB log delivery)
         self.policy = S3BucketPolicy(
-            self, "policy", bucket=bucket_id, region=region, policy=lazy_document(lambda: self._statements)
+            self, "policy", bucket=bucket_id, region=region, policy=lazy_document(self._policy_statements)
         )
+        if props.access_log_bucket is not None:
+            props.access_log_bucket._access_log_sources.append(self.arn)
 
     @property
     def name(self) -> str:
@@ -129,6 +132,19 @@ class SecureBucket(Construct):
         role.add_to_policy(Statement(sid=f"List{suffix}", actions=["s3:ListBucket"], resources=[self.arn]))
         if self.props.key is not None:
             self.props.key.grant_use(role, ["kms:Decrypt", "kms:GenerateDataKey"], "s3", f"ReadWrite{suffix}Key")
+
+    def _policy_statements(self) -> list[Statement]:
+        if not self._access_log_sources:
+            return list(self._statements)
+        # With ACLs disabled (BucketOwnerEnforced) S3 log delivery writes only what this policy admits.
+        delivery = Statement(
+            sid="S3ServerAccessLogDelivery",
+            principals={"Service": ["logging.s3.amazonaws.com"]},
+            actions=["s3:PutObject"],
+            resources=[f"{self.arn}/*"],
+            conditions={"ArnLike": {"aws:SourceArn": list(self._access_log_sources)}},
+        )
+        return [*self._statements, delivery]
 
     # Lists of nested blocks take the bindings' struct classes: jsii passes a plain dict inside a
     # list through untranslated, and its snake_case keys would be dropped silently.

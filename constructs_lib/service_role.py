@@ -27,7 +27,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from constructs_lib.policy import Statement, document, lazy_document
+from constructs_lib.policy import Statement, lazy_document, trust_document
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class ServiceRole(Construct):
             "role",
             name=props.name,
             description=props.description,
-            assume_role_policy=document([_trust(props)]),
+            assume_role_policy=trust_document([_trust(props)]),
         )
 
     @property

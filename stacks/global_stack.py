@@ -7,6 +7,7 @@ from constructs import Construct
 from config import EnvironmentConfig
 from constructs_lib.budget import MonthlyBudget, MonthlyBudgetProps
 from stacks.base import MeridianStack
+from stacks.governance import add_peer_roles
 from stacks.regional import RegionalStack
 
 
@@ -24,3 +25,4 @@ class GlobalStack(MeridianStack):
             ),
         )
         self.output("budget_name", budget.name, "AWS Budgets budget alerting on forecast and actual monthly cost")
+        self.peer_roles = add_peer_roles(self)

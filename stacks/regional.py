@@ -13,6 +13,7 @@ from constructs_lib.nat import NatInstances
 from constructs_lib.network import TIERS, Network, NetworkProps
 from stacks.base import MeridianStack
 from stacks.data_tier import DataTier
+from stacks.governance import add_config_recorder, add_user_pools
 
 REGIONAL_KEY_PURPOSES = tuple(purpose for purpose in DATA_CLASSES if purpose != "state")
 
@@ -57,6 +58,8 @@ class RegionalStack(MeridianStack):
         self.data = DataTier(self, "data", config=config, naming=self.naming, region=self.region, keys=self.keys)
         for name, (value, description) in self.data.outputs().items():
             self.output(name, value, description)
+        self.user_pools = add_user_pools(self)
+        self.aws_config = add_config_recorder(self, self.keys, self.data.access_logs)
 
     def stand_by_for(self, primary: RegionalStack) -> None:
         """The secondary region's side of DC-3: replicas of the primary's data, read through its outputs."""

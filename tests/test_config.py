@@ -87,9 +87,9 @@ BAD_INPUTS = [
     (
         "own account as peer",
         "dev",
-        "accounts.peers.staging",
+        "accounts.peers.staging.account",
         "210987654321",
-        ["accounts", "own account", "210987654321"],
+        ["accounts", "peers.staging.account", "own account", "210987654321"],
     ),
     (
         "retention CloudWatch refuses",

@@ -6,7 +6,7 @@ from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.policy import Statement
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 from tests.support.bucket_policy import tls_problems
-from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, policy, synth_construct
+from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, policy, statement, synth_construct
 
 
 def _build(stack):
@@ -98,3 +98,17 @@ def test_access_logs_go_to_the_log_bucket(synth):
 def test_sse_s3_without_a_reason_is_refused():
     with pytest.raises(ValueError, match="sse_s3_reason must say why"):
         SecureBucketProps(name="x", noncurrent_version_days=1)
+
+
+@pytest.mark.req("QA-1")
+def test_the_log_bucket_admits_s3_log_delivery_only_from_the_buckets_that_log_there(synth):
+    # GIVEN a data bucket that logs into the log bucket (ACLs disabled: BucketOwnerEnforced)
+    policies = _by_bucket(synth, "aws_s3_bucket_policy")
+    # THEN the log bucket's policy lets the S3 logging service write, only for that source bucket
+    delivery = statement(policy(policies["logs-test"]["policy"]), "S3ServerAccessLogDelivery")
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"} and delivery["Action"] == "s3:PutObject"
+    assert delivery["Resource"].endswith("/*") and "aws_s3_bucket.logs_bucket_" in delivery["Resource"]
+    (source,) = delivery["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source.startswith("${aws_s3_bucket.data_bucket_") and source.endswith(".arn}")
+    # AND a bucket nobody logs into has no such statement
+    assert "S3ServerAccessLogDelivery" not in policies["data-test"]["policy"]

@@ -69,11 +69,16 @@ def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
         assert created["aws_sns_topic"] == created["aws_sns_topic_policy"] == 1
         assert {type_: created.get(type_, 0) for type_ in NETWORK} == NETWORK, role
         assert all(created.get(type_, 0) >= count for type_, count in NETWORK_AT_LEAST.items()), role
-        # documents, ALB access logs and their access-log target; the event stream; AWS Backup
-        assert created["aws_s3_bucket"] == 3 and created["aws_kinesis_stream"] == 1
+        # documents, ALB access logs, AWS Config deliveries and their access-log target; the event stream; AWS Backup
+        assert created["aws_s3_bucket"] == 4 and created["aws_kinesis_stream"] == 1
         assert created["aws_backup_vault"] == created["aws_backup_plan"] == 1
     assert stacks["secondary"].plan.count_by_type()["aws_s3_bucket_replication_configuration"] == 1
-    assert stacks["global"].plan.count_by_type() == {"aws_budgets_budget": 1}
+    peer_roles = len(load(env).accounts.peers)  # SEC-6: one role and its policy per peer
+    assert stacks["global"].plan.count_by_type() == {
+        "aws_budgets_budget": 1,
+        "aws_iam_role": peer_roles,
+        "aws_iam_role_policy": peer_roles,
+    }
 
 
 @pytest.mark.req("DC-4")
