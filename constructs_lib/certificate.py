@@ -2,7 +2,7 @@
 
 `DnsValidatedCertificate` requests the certificate, writes ACM's validation records into the zone
 and waits for issuance (`aws_acm_certificate_validation`), so whatever uses `.arn` starts only
-with an issued certificate: there is never a placeholder ARN. The load balancer of each region
+with an issued certificate: there is never a made-up ARN. The load balancer of each region
 uses one in its own region; the CloudFront distribution needs one in CloudFront's home region,
 which the edge stack gets with the `region` prop (provider 6.x's per-resource region, the same as
 an aliased provider for these resources).

@@ -59,7 +59,7 @@ class PublicLoadBalancerProps:
     vpc_id: str
     subnet_ids: Sequence[str]  # the public subnets, one per AZ
     security_group: SecurityGroupRef  # the ALB tier; the stack opens 443/80 and the way to the app tier
-    certificate: Certificate  # issued (DnsValidatedCertificate) or imported; never a placeholder
+    certificate: Certificate  # issued (DnsValidatedCertificate) or imported; never made up
     access_logs: AccessLogBucketRef
     target_port: int  # the container port behind both target groups
     health_check_path: str
