@@ -204,31 +204,22 @@ class LocalPostgres:
         secret = self.superuser_password if password is None else password
         return f"postgresql://{user}:{secret}@{LOOPBACK}:{self.port}/{database}"
 
+    def _psql_command(self, database: str, *extra: str) -> list[str]:
+        """psql as the superuser over loopback, stopping at the first error."""
+        connection = ["-h", LOOPBACK, "-p", str(self.port), "-U", PG_SUPERUSER, "-d", database]
+        return [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", *connection, *extra]
+
+    def _psql_env(self) -> dict[str, str]:
+        return {**os.environ, "PGPASSWORD": self.superuser_password, "PGCONNECT_TIMEOUT": "5"}
+
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Runs SQL as the superuser and returns psql's unaligned, tuples-only output."""
         result = subprocess.run(
-            [
-                str(PG_BIN / "psql"),
-                "-X",
-                "-q",
-                "-At",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                LOOPBACK,
-                "-p",
-                str(self.port),
-                "-U",
-                PG_SUPERUSER,
-                "-d",
-                database,
-                "-c",
-                sql,
-            ],
+            self._psql_command(database, "-At", "-c", sql),
             check=True,
             capture_output=True,
             text=True,
-            env={**os.environ, "PGPASSWORD": self.superuser_password, "PGCONNECT_TIMEOUT": "5"},
+            env=self._psql_env(),
         )
         return result.stdout.strip()
 
@@ -237,26 +228,12 @@ class LocalPostgres:
         """Runs BEGIN and `statements` as the superuser in a session of its own and keeps that
         transaction (and every lock it took) open until the block ends, then commits."""
         session = subprocess.Popen(
-            [
-                str(PG_BIN / "psql"),
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                LOOPBACK,
-                "-p",
-                str(self.port),
-                "-U",
-                PG_SUPERUSER,
-                "-d",
-                database,
-            ],
+            self._psql_command(database),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PGPASSWORD": self.superuser_password, "PGCONNECT_TIMEOUT": "5"},
+            env=self._psql_env(),
         )
         commands = cast(IO[str], session.stdin)  # a pipe: stdin=PIPE above
         try:
