@@ -46,18 +46,8 @@ class StateBackendProps:
 class StateBackend(Construct):
     def __init__(self, scope: Construct, id_: str, props: StateBackendProps) -> None:
         super().__init__(scope, id_)
-        self.access_logs = SecureBucket(
-            self, "access-logs", access_log_bucket_props(props.access_log_bucket_name, props.access_log_days)
-        )
-        self.bucket = SecureBucket(
-            self,
-            "state",
-            SecureBucketProps(
-                name=props.bucket_name,
-                key=props.key,
-                noncurrent_version_days=props.noncurrent_version_days,
-                access_log_bucket=self.access_logs,
-            ),
+        self.bucket, self.access_logs = self._logged_bucket(
+            ("state", "access-logs"), props.bucket_name, props.access_log_bucket_name, props.key, props
         )
         self.lock_table = DynamodbTable(
             self,
@@ -71,21 +61,13 @@ class StateBackend(Construct):
             deletion_protection_enabled=props.deletion_protection,
         )
         replica = props.replica
-        self.replica_access_logs = SecureBucket(
-            self,
-            "replica-access-logs",
-            access_log_bucket_props(replica.access_log_bucket_name, props.access_log_days, region=replica.region),
-        )
-        self.replica = SecureBucket(
-            self,
-            "replica",
-            SecureBucketProps(
-                name=replica.bucket_name,
-                key=replica.key,
-                noncurrent_version_days=props.noncurrent_version_days,
-                access_log_bucket=self.replica_access_logs,
-                region=replica.region,
-            ),
+        self.replica, self.replica_access_logs = self._logged_bucket(
+            ("replica", "replica-access-logs"),
+            replica.bucket_name,
+            replica.access_log_bucket_name,
+            replica.key,
+            props,
+            region=replica.region,
         )
         self.replication = BucketReplication(
             self,
@@ -99,3 +81,29 @@ class StateBackend(Construct):
                 account_id=props.account_id,
             ),
         )
+
+    def _logged_bucket(
+        self,
+        ids: tuple[str, str],
+        name: str,
+        access_log_name: str,
+        key: CustomerKey,
+        props: StateBackendProps,
+        region: str | None = None,
+    ) -> tuple[SecureBucket, SecureBucket]:
+        """A state bucket and the bucket its S3 access logs go to, in one region (None: the stack's)."""
+        access_logs = SecureBucket(
+            self, ids[1], access_log_bucket_props(access_log_name, props.access_log_days, region=region)
+        )
+        bucket = SecureBucket(
+            self,
+            ids[0],
+            SecureBucketProps(
+                name=name,
+                key=key,
+                noncurrent_version_days=props.noncurrent_version_days,
+                access_log_bucket=access_logs,
+                region=region,
+            ),
+        )
+        return bucket, access_logs
