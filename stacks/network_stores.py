@@ -4,7 +4,7 @@ The primary region leads the Aurora global database (global cluster, primary mem
 the secondary region joins it through the primary stack's outputs (`join_global_database`). The
 tiers of the stores' clients are made here, once per region, and exposed for the runtime and the
 rotation Lambda: `app_tier` (the payment service's tasks) and `rotation_tier` (the rotation Lambda).
-Nothing else is admitted: 5432 from app and rotation, nothing from anywhere else.
+Nothing else is admitted: 5432 from app and rotation, 6379 and 2049 from app only (NET-5).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from constructs_lib.aurora import (
     InstanceTuning,
 )
 from constructs_lib.backup import RegionalBackup
+from constructs_lib.cache import RedisCache, RedisCacheProps
 from constructs_lib.db_credentials import DatabaseCredentials, DatabaseCredentialsProps
+from constructs_lib.file_system import SharedFileSystem, SharedFileSystemProps
 from constructs_lib.kms import KeyRing
 from constructs_lib.log_group import LogSettings
 from constructs_lib.naming import Naming
@@ -54,6 +56,33 @@ class NetworkStores(Construct):
         self.database_tier = network.security_tier(self, "db-security", "db", "Aurora PostgreSQL cluster")
         self.database_tier.allow_from(self.app_tier, 5432, "Payment service to PostgreSQL")
         self.database_tier.allow_from(self.rotation_tier, 5432, "Rotation Lambda to PostgreSQL")
+        self.cache_tier = network.security_tier(self, "cache-security", "cache", "ElastiCache Redis")
+        self.cache = RedisCache(
+            self,
+            "cache",
+            RedisCacheProps(
+                name=naming.name("cache"),
+                subnet_ids=network.private_subnet_ids,
+                security_tier=self.cache_tier,
+                key=keys.for_("cache"),
+                node_type=config.capacity.cache_node_type,
+                nodes=config.capacity.cache_nodes,
+            ),
+        )
+        self.cache_tier.allow_from(self.app_tier, self.cache.port, "Payment service to Redis (TLS, IAM auth)")
+        self.files_tier = network.security_tier(self, "efs-security", "efs", "EFS mount targets")
+        self.files = SharedFileSystem(
+            self,
+            "files",
+            SharedFileSystemProps(
+                name=naming.name("files"),
+                subnet_ids=network.private_subnet_ids,
+                security_tier=self.files_tier,
+                key=keys.for_("efs"),
+            ),
+        )
+        self.files_tier.allow_from(self.app_tier, self.files.port, "Payment service to EFS (NFS over TLS)")
+        backup.protect(self.files.arn)
         self.global_database: AuroraGlobalCluster | None = None
         self.credentials: DatabaseCredentials | None = None
         self.database: AuroraCluster | None = None
@@ -114,8 +143,7 @@ class NetworkStores(Construct):
                 credentials=credentials,
             ),
         )
-        if credentials:
-            self._backup.protect(member.arn)  # the primary's points are copied to the secondary's vault
+        self._backup.protect(member.arn)  # each region's points are also copied to the other's vault
         return member
 
     def tier_outputs(self) -> dict[str, tuple[str, str]]:
@@ -125,6 +153,19 @@ class NetworkStores(Construct):
             "app_security_group_id": (self.app_tier.id, f"Security group of the payment service tasks {where}"),
             "rotation_security_group_id": (self.rotation_tier.id, f"Security group of the rotation Lambda {where}"),
             "db_security_group_id": (self.database_tier.id, f"Security group of the Aurora cluster {where}"),
+            "cache_security_group_id": (self.cache_tier.id, f"Security group of the Redis cache {where}"),
+            "efs_security_group_id": (self.files_tier.id, f"Security group of the EFS mount targets {where}"),
+        }
+
+    def store_outputs(self) -> dict[str, tuple[str, str]]:
+        """Name -> (value, description) of the cache and the file system (DC-10)."""
+        where = f"in {self.region}"
+        return {
+            "redis_primary_endpoint": (self.cache.primary_endpoint, f"Redis primary endpoint {where} (TLS)"),
+            "redis_user_name": (self.cache.user_name, f"ElastiCache user (IAM auth) of the payment service {where}"),
+            "redis_replication_group_arn": (self.cache.arn, f"ARN of the Redis replication group {where}"),
+            "efs_id": (self.files.id, f"ID of the EFS file system {where}"),
+            "efs_access_point_id": (self.files.access_point_id, f"Non-root EFS access point {where}"),
         }
 
     def database_outputs(self) -> dict[str, tuple[str, str]]:
@@ -136,6 +177,7 @@ class NetworkStores(Construct):
             "db_cluster_identifier": (self.database.identifier, f"Aurora cluster {where}"),
             "db_writer_endpoint": (self.database.writer_endpoint, f"Aurora writer endpoint {where}"),
             "db_reader_endpoint": (self.database.reader_endpoint, f"Aurora reader endpoint {where}"),
+            "db_log_group_name": (self.database.log_group.name, f"Log group of the Aurora postgresql log {where}"),
         }
         if self.global_database and self.credentials:
             found["db_global_cluster_id"] = (self.global_database.identifier, "Aurora global database identifier")

@@ -72,6 +72,7 @@ class RegionalStack(MeridianStack):
             backup=self.data.backup,
         )
         self._outputs(self.stores.tier_outputs())
+        self._outputs(self.stores.store_outputs())
         if role == "primary":
             self.stores.lead_global_database()
             self._outputs(self.stores.database_outputs())
