@@ -40,6 +40,7 @@ from constructs import Construct
 from constructs_lib.db_credentials import DatabaseCredentials
 from constructs_lib.kms import CustomerKey
 from constructs_lib.log_group import EncryptedLogGroup, EncryptedLogGroupProps, LogSettings
+from constructs_lib.naming import Naming
 from constructs_lib.security_tier import SecurityTier
 from constructs_lib.service_role import ServiceRole, ServiceRoleProps
 
@@ -116,7 +117,8 @@ class AuroraGlobalCluster(Construct):
 
 @dataclass(frozen=True)
 class AuroraClusterProps:
-    identifier: str  # the regional cluster's identifier, with the environment suffix
+    naming: Naming
+    region: str  # the member's region: in every physical name, so the members never collide
     account_id: str
     global_cluster: str  # the global cluster's identifier (a token read through outputs in the secondary)
     engine_version: str
@@ -134,6 +136,14 @@ class AuroraClusterProps:
     deletion_protection: bool  # also keeps a final snapshot on deletion
     credentials: DatabaseCredentials | None = None  # the primary member's master user; None: a secondary member
     database_name: str = "payments"
+
+    def name(self, *parts: str) -> str:
+        """`meridian-db-<region>[-parts]-<env>`: every physical name of this member."""
+        return self.naming.name("db", self.region, *parts)
+
+    @property
+    def identifier(self) -> str:
+        return self.name()
 
     def __post_init__(self) -> None:
         if self.key.purpose != "database":
@@ -161,7 +171,7 @@ class AuroraCluster(Construct):
         cluster_parameters = RdsClusterParameterGroup(
             self,
             "cluster-parameters",
-            name=f"{props.identifier}-cluster",
+            name=props.name("cluster"),
             family=family,
             description=f"{props.identifier}: pgaudit, pg_stat_statements, TLS only",
             parameter=[
@@ -174,7 +184,7 @@ class AuroraCluster(Construct):
         instance_parameters = DbParameterGroup(
             self,
             "instance-parameters",
-            name=f"{props.identifier}-instance",
+            name=props.name("instance"),
             family=family,
             description=f"{props.identifier}: memory and connections of this environment",
             parameter=[
@@ -192,7 +202,7 @@ class AuroraCluster(Construct):
             self,
             "monitoring-role",
             ServiceRoleProps(
-                name=f"{props.identifier}-monitoring",
+                name=props.name("monitoring"),
                 description=f"RDS enhanced monitoring of {props.identifier} publishes OS metrics",
                 service="monitoring.rds.amazonaws.com",
                 source_account=props.account_id,
@@ -200,7 +210,7 @@ class AuroraCluster(Construct):
         )
         IamRolePolicyAttachment(self, "monitoring-policy", role=self.monitoring_role.name, policy_arn=MONITORING_POLICY)
         credentials = props.credentials
-        final_snapshot = f"{props.identifier}-final" if props.deletion_protection else None
+        final_snapshot = props.name("final") if props.deletion_protection else None
         self._cluster = RdsCluster(
             self,
             "cluster",
@@ -237,7 +247,7 @@ class AuroraCluster(Construct):
             RdsClusterInstance(
                 self,
                 f"instance-{index}",
-                identifier=f"{props.identifier}-{index}",
+                identifier=props.name(str(index)),
                 cluster_identifier=self.identifier,
                 engine=ENGINE,
                 engine_version=props.engine_version,

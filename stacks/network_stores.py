@@ -118,7 +118,8 @@ class NetworkStores(Construct):
             self,
             "db",
             AuroraClusterProps(
-                identifier=self._naming.name("db", self.region),
+                naming=self._naming,
+                region=self.region,
                 account_id=config.accounts.own,
                 global_cluster=global_cluster,
                 engine_version=database.engine_version,

@@ -62,7 +62,8 @@ def _aurora(stack, *, primary: bool = True, deletion_protection: bool = True):
         stack,
         "db",
         AuroraClusterProps(
-            identifier="meridian-db-test",
+            naming=TEST_NAMING,
+            region=TEST_REGION,
             account_id=TEST_ACCOUNT,
             global_cluster=global_db.identifier,
             engine_version="16.6",
@@ -109,7 +110,7 @@ def test_primary_member_is_encrypted_iam_authenticated_and_gets_its_password_wri
     assert (cluster["backup_retention_period"], cluster["preferred_backup_window"]) == (35, "03:00-04:00")
     assert cluster["preferred_maintenance_window"] == "sun:04:30-sun:05:00"
     assert cluster["deletion_protection"] is True and cluster["skip_final_snapshot"] is False
-    assert cluster["final_snapshot_identifier"] == "meridian-db-test-final"
+    assert cluster["final_snapshot_identifier"] == "meridian-db-eu-west-1-final-test"
     assert cluster["master_password_wo"].startswith("${ephemeral.aws_secretsmanager_random_password.")
     assert cluster["master_password_wo_version"] == 1 and "master_password" not in cluster
     assert "manage_master_user_password" not in cluster
@@ -138,7 +139,7 @@ def test_postgresql_log_goes_to_a_log_group_created_first_with_the_logs_key_and_
     ((logical, group),) = aurora.resources("aws_cloudwatch_log_group").items()
 
     assert cluster["enabled_cloudwatch_logs_exports"] == ["postgresql"]
-    assert group["name"] == "/aws/rds/cluster/meridian-db-test/postgresql"
+    assert group["name"] == "/aws/rds/cluster/meridian-db-eu-west-1-test/postgresql"
     assert group["retention_in_days"] == 2557 and group["kms_key_id"] == _ref(aurora, "aws_kms_key", "arn", "logs")
     assert cluster["depends_on"] == [f"aws_cloudwatch_log_group.{logical}"]
 
