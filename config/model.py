@@ -356,6 +356,46 @@ class Retention(_Frozen):
         return LOG_RETENTION_DAYS_BY_YEARS[self.log_years]
 
 
+# Performance Insights keeps 7 days free, or whole months (31 days each) up to 731 days.
+PERFORMANCE_INSIGHTS_DAYS = (7, *range(31, 31 * 23 + 1, 31), 731)
+_WINDOW = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+_WEEKLY_WINDOW = (
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$"
+)
+
+
+class Database(_Frozen):
+    """Aurora PostgreSQL (DATA-1, DATA-3, DATA-4): engine, windows and the instances' memory and connections."""
+
+    engine_version: str = Field(pattern=r"^1[5-7]\.\d+$", description="Aurora PostgreSQL version, e.g. 16.6")
+    backup_window: str = Field(pattern=_WINDOW, description="daily automated backup window (UTC), e.g. 03:00-04:00")
+    maintenance_window: str = Field(
+        pattern=_WEEKLY_WINDOW, description="weekly maintenance window (UTC), e.g. sun:04:30-sun:05:00"
+    )
+    performance_insights_days: int = Field(description="Performance Insights retention: 7, months of 31 days, 731")
+    max_connections: int = Field(ge=50, le=5000, description="max_connections of each instance")
+    shared_buffers_mib: int = Field(ge=128, description="shared_buffers of each instance, MiB")
+    effective_cache_size_mib: int = Field(ge=128, description="effective_cache_size the planner assumes, MiB")
+    work_mem_mib: int = Field(ge=1, le=2048, description="work_mem per sort or hash, MiB")
+    maintenance_work_mem_mib: int = Field(ge=64, le=16384, description="maintenance_work_mem (VACUUM, indexes), MiB")
+
+    @field_validator("performance_insights_days")
+    @classmethod
+    def _insights_retention(cls, value: int) -> int:
+        if value not in PERFORMANCE_INSIGHTS_DAYS:
+            raise ValueError(f"{value} days is not a Performance Insights retention; allowed: 7, 31 * months, 731")
+        return value
+
+    @model_validator(mode="after")
+    def _buffers_within_cache(self) -> Database:
+        if self.shared_buffers_mib > self.effective_cache_size_mib:
+            raise ValueError(
+                f"shared_buffers_mib {self.shared_buffers_mib} exceeds effective_cache_size_mib "
+                f"{self.effective_cache_size_mib}; allowed: shared buffers are part of the cache the planner assumes"
+            )
+        return self
+
+
 class Backup(_Frozen):
     """AWS Backup in both regions (DATA-10): daily and weekly recovery points, copied to the other region."""
 
@@ -485,6 +525,7 @@ class EnvironmentConfig(_Frozen):
     identity: Identity
     capacity: Capacity
     retention: Retention
+    database: Database
     backup: Backup
     deletion_protection: bool = Field(description="protect stateful resources from deletion (on in prod)")
     nat_mode: Literal["gateways", "instances"] = Field(

@@ -88,6 +88,11 @@ class EncryptedLogGroup(Construct):
         return self._group.name
 
     @property
+    def dependable(self) -> CloudwatchLogGroup:
+        """For `depends_on` of a writer that would otherwise create the group itself (RDS log exports)."""
+        return self._group
+
+    @property
     def arn(self) -> str:
         """The group's ARN (without the `:*` suffix CloudWatch adds in some APIs)."""
         return self._group.arn

@@ -14,6 +14,7 @@ from constructs_lib.network import TIERS, Network, NetworkProps
 from stacks.base import MeridianStack
 from stacks.data_tier import DataTier
 from stacks.governance import add_config_recorder, add_user_pools
+from stacks.network_stores import NetworkStores
 
 REGIONAL_KEY_PURPOSES = tuple(purpose for purpose in DATA_CLASSES if purpose != "state")
 
@@ -56,14 +57,35 @@ class RegionalStack(MeridianStack):
             self.output(f"kms_{key.purpose}_key_arn", key.arn, f"ARN of the {key.purpose} CMK in {self.region}")
         self.output("alert_topic_arn", self.alerts.arn, f"SNS topic for alarms and budget alerts in {self.region}")
         self.data = DataTier(self, "data", config=config, naming=self.naming, region=self.region, keys=self.keys)
-        for name, (value, description) in self.data.outputs().items():
-            self.output(name, value, description)
+        self._outputs(self.data.outputs())
         self.user_pools = add_user_pools(self)
         self.aws_config = add_config_recorder(self, self.keys, self.data.access_logs)
+        self.stores = NetworkStores(
+            self,
+            "stores",
+            config=config,
+            naming=self.naming,
+            region=self.region,
+            keys=self.keys,
+            logs=self.logs,
+            network=self.network,
+            backup=self.data.backup,
+        )
+        self._outputs(self.stores.tier_outputs())
+        self._outputs(self.stores.store_outputs())
+        if role == "primary":
+            self.stores.lead_global_database()
+            self._outputs(self.stores.database_outputs())
 
     def stand_by_for(self, primary: RegionalStack) -> None:
         """The secondary region's side of DC-3: replicas of the primary's data, read through its outputs."""
         self.data.replicate_from(primary.data)
+        self.stores.join_global_database(primary.stores)
+        self._outputs(self.stores.database_outputs())
+
+    def _outputs(self, outputs: dict[str, tuple[str, str]]) -> None:
+        for name, (value, description) in outputs.items():
+            self.output(name, value, description)
 
 
 def _declare_network_outputs(stack: MeridianStack, network: Network) -> None:

@@ -6,8 +6,10 @@ every stack is then planned again with the real provider, reading those producer
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -45,8 +47,25 @@ def _plan_environment(synth, work_root) -> dict[str, PlannedStack]:
     return planned
 
 
+# The stand-in appends every password it generates to this file (tools/aws-offline-provider/ephemeral.go).
+PASSWORD_LOG = "MERIDIAN_OFFLINE_PASSWORD_LOG"
+
+
 @pytest.fixture(scope="session")
-def planned(synthesized, tmp_path_factory) -> dict[str, dict[str, PlannedStack]]:
+def generated_passwords(tmp_path_factory):
+    """The file the stand-in records generated passwords in while the session's stacks plan and apply (SEC-3)."""
+    log = tmp_path_factory.mktemp("passwords") / "generated"
+    before = os.environ.get(PASSWORD_LOG)
+    os.environ[PASSWORD_LOG] = str(log)
+    yield log
+    if before is None:
+        os.environ.pop(PASSWORD_LOG, None)
+    else:
+        os.environ[PASSWORD_LOG] = before
+
+
+@pytest.fixture(scope="session")
+def planned(synthesized, tmp_path_factory, generated_passwords: Path) -> dict[str, dict[str, PlannedStack]]:
     root = tmp_path_factory.mktemp("plan")
     with ThreadPoolExecutor(max_workers=len(synthesized)) as pool:
         futures = {env: pool.submit(_plan_environment, synth, root / env) for env, synth in synthesized.items()}

@@ -18,12 +18,12 @@ from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 
 from constructs_lib.db_credentials import DatabaseCredentials, DatabaseCredentialsProps
 from constructs_lib.kms import CustomerKey, CustomerKeyProps
+from tests.plan.conftest import PASSWORD_LOG
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, synth_construct
 from tools.tfplan import terraform
 from tools.tfplan.stand_in import offline_cli_config, require_stand_in
 
 REGION = "us-east-1"
-PASSWORD_LOG = "MERIDIAN_OFFLINE_PASSWORD_LOG"  # read by the stand-in (tools/aws-offline-provider/ephemeral.go)
 
 
 def _database(stack) -> None:
@@ -99,3 +99,32 @@ def test_write_only_arguments_are_null_in_state_and_only_their_versions_recorded
     assert len(versions) == 2
     assert all(v["secret_string_wo"] is None and v["secret_string"] is None for v in versions)
     assert all(v["secret_string_wo_version"] == 1 for v in versions)
+
+
+@pytest.mark.req("SEC-3")
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_composed_primary_stack_keeps_its_generated_passwords_out_of_plan_and_state(planned, generated_passwords, env):
+    """GIVEN the primary stack as the app composes it (global database, credentials), planned and
+    applied on the stand-in, WHEN the passwords it generated are looked for, THEN none is in the plan
+    or the state, and the cluster and both secret versions got theirs through write-only arguments."""
+    primary = planned[env]["primary"]
+    passwords = generated_passwords.read_text().splitlines()
+    plan_text = json.dumps(primary.plan.raw)
+    state_text = (primary.applied.directory / "terraform.tfstate").read_text()
+
+    assert len(passwords) >= 2 * len(planned), "each environment's master and app password were generated"
+    for password in passwords:
+        assert password not in plan_text, "a generated password is in the plan"
+        assert password not in state_text, "a generated password is in the state"
+    state = {(r["type"], r["name"]): r for r in json.loads(state_text)["resources"] if r["mode"] == "managed"}
+    (cluster,) = [
+        r["instances"][0]["attributes"]
+        for (type_, _), r in state.items()
+        if type_ == "aws_rds_cluster" and r["instances"][0]["attributes"]["master_username"]
+    ]
+    assert cluster["master_password_wo_version"] == 1 and cluster["master_password"] is None
+    versions = [
+        r["instances"][0]["attributes"] for (t, _), r in state.items() if t == "aws_secretsmanager_secret_version"
+    ]
+    assert len(versions) == 2 and all(v["secret_string_wo_version"] == 1 for v in versions)
+    assert all(v["secret_string"] is None for v in versions)
