@@ -99,6 +99,19 @@ def test_the_healthcheck_runs_python_which_the_runtime_base_provides(runtime):
     assert "healthcheck.py" in build_context(SERVICE_DIR), "the module the HEALTHCHECK runs is in the image"
 
 
+@pytest.mark.req("APP-3")
+def test_the_image_healthcheck_keeps_a_task_without_redis_healthy(runtime, service, launch, cli):
+    # GIVEN the HEALTHCHECK command exactly as the Dockerfile (and so the ECS task definition) runs it
+    command = exec_form(steps(runtime, "HEALTHCHECK")[0])
+    assert command[:3] == ["python", "-m", "payment_service"]
+    # WHEN it checks a task whose Redis is down, and one whose PostgreSQL is down
+    without_redis = launch(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    without_postgres = launch(DATABASE_URL=f"postgresql://nobody:pw@127.0.0.1:{free_port()}/none")
+    codes = [cli(command[3], {"UVICORN_PORT": str(s.port)}).returncode for s in (without_redis, without_postgres)]
+    # THEN a cache outage does not fail the container (ECS would replace every task), a database outage does
+    assert codes == [0, 1]
+
+
 def test_the_port_is_declared_once_for_uvicorn_expose_and_the_healthcheck(runtime):
     environment = " ".join(steps(runtime, "ENV"))
     assert f"UVICORN_PORT={steps(runtime, 'EXPOSE')[0]}" in environment
