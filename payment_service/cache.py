@@ -47,7 +47,9 @@ def redis_client(
     return redis.Redis.from_url(
         settings.url,
         **auth,
-        socket_timeout=settings.timeout,
+        # Cache._call bounds each whole operation instead: redis-py's own per-call timeout wraps every
+        # socket write in a new task (asyncio.wait_for), a cost paid on every command.
+        socket_timeout=None,
         socket_connect_timeout=settings.timeout,
         # No retries: a miss is cheap, a retry loop against a dead cache is not.
         retry=Retry(NoBackoff(), 0),
@@ -106,8 +108,9 @@ class Cache:
         """Asks Redis directly, ignoring the cool-down: /health must tell the truth."""
         try:
             client = await self._get_client()
-            # redis-py types its commands for the sync and async clients at once (Awaitable | bool)
-            await cast(Awaitable[bool], client.ping())
+            async with asyncio.timeout(self._settings.timeout):
+                # redis-py types its commands for the sync and async clients at once (Awaitable | bool)
+                await cast(Awaitable[bool], client.ping())
         except Exception as error:  # any failure means the same to /health: Redis is not usable
             raise RedisUnavailable(type(error).__name__) from error
 
@@ -121,7 +124,9 @@ class Cache:
         if self._clock() < self._skip_until:
             return None
         try:
-            return await operation(await self._get_client())
+            client = await self._get_client()
+            async with asyncio.timeout(self._settings.timeout):
+                return await operation(client)
         except Exception as error:  # the cache never fails a payment: every error is a miss
             self._skip_until = self._clock() + COOL_DOWN_SECONDS
             details = {"command": command, "error_type": type(error).__name__}
@@ -145,6 +150,10 @@ class Cache:
                 if self._client is not None:
                     self._retire(self._client)
                     self._client = None
+                if self._iam_token is not None:
+                    # Signed here, outside the commands' timeout: the first signature may have to
+                    # fetch the task role's credentials. Connections then find it ready.
+                    await self._iam_token.get_credentials_async()
                 client = redis_client(self._settings, await self._auth_token(), self._iam_token)
                 self._client, self._client_born = client, self._clock()
             return client

@@ -23,47 +23,13 @@ from docker.utils.build import exclude_paths
 
 from config.model import ENVIRONMENTS
 from payment_service import config, pinned_requirements, rds_ca_bundle
+from payment_service.dockerfile import exec_form, stages, steps
 from payment_service.localservers import free_port
 
 pytestmark = pytest.mark.req("APP-1")
 SERVICE_DIR = Path(pinned_requirements.__file__).resolve().parent
 REPO_ROOT = SERVICE_DIR.parent
 BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|cc|make|build-essential|apt-get|apk|pip3? install)\b")
-
-
-def instructions(dockerfile: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
-    text = re.sub(
-        r"\\\n",
-        " ",
-        "\n".join(line for line in dockerfile.read_text().splitlines() if not line.lstrip().startswith("#")),
-    )
-    return [
-        (line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in text.splitlines() if line.strip()
-    ]
-
-
-def stages(dockerfile: Path) -> list[dict]:
-    """Each stage's base image (build arguments resolved) and its instructions."""
-    global_args, result = {}, []
-    for keyword, arguments in instructions(dockerfile):
-        if keyword == "ARG" and not result:
-            name, _, default = arguments.partition("=")
-            global_args[name] = default
-        elif keyword == "FROM":
-            base = re.sub(r"\$\{(\w+)\}", lambda m: global_args[m.group(1)], arguments.split()[0])
-            result.append({"base": base, "name": arguments.split()[-1], "steps": []})
-        else:
-            result[-1]["steps"].append((keyword, arguments))
-    return result
-
-
-def steps(stage: dict, keyword: str) -> list[str]:
-    return [arguments for kind, arguments in stage["steps"] if kind == keyword]
-
-
-def exec_form(arguments: str) -> list[str]:
-    return json.loads(arguments[arguments.index("[") :])
 
 
 @pytest.fixture(scope="module")

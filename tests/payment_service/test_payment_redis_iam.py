@@ -203,26 +203,44 @@ async def test_connections_are_replaced_before_elasticache_ends_them(iam_cache, 
     assert old_connection not in iam_user.connection_ids()
 
 
+class RoleCredentials:
+    """The task role's credentials as botocore refreshes them; `available` False: the refresh fails."""
+
+    available = True
+
+    def get_frozen_credentials(self):
+        if not self.available:
+            raise RuntimeError("the container credentials endpoint did not answer")
+        return credentials().get_frozen_credentials()
+
+
 @pytest.mark.asyncio
 async def test_a_token_that_cannot_be_signed_costs_misses_until_credentials_return(
     redis_server, iam_user, clock, redis_cache, captured_logs
 ):
-    # GIVEN a task whose role credentials are not there yet (the first lookup fails)
-    lookups = iter([None])
-    source = IamAuthToken(iam_user.name, GROUP, REGION, credentials=lambda: next(lookups, credentials()), clock=clock)
+    # GIVEN a cache with one connection logged in
+    role = RoleCredentials()
+    source = IamAuthToken(iam_user.name, GROUP, REGION, credentials=lambda: role, clock=clock)
     cache = Cache(Settings.from_env(iam_env(redis_server, iam_user.name)).redis, None, source, clock=clock)
+    iam_user.rotate(expected_token(iam_user.name))
     try:
-        # WHEN the cache is used before and after they arrive
-        await cache.set_many({"iam:early": "1"})
+        await cache.set_many({"iam:first": "1"})
+        # WHEN the token is due for renewal while the role's credentials cannot be refreshed, and a
+        # second connection is needed
+        clock.now += RENEW_AFTER_SECONDS + 60
+        role.available = False
+        await asyncio.gather(cache.set_many({"iam:a": "1"}), cache.set_many({"iam:b": "2"}))
+        # AND then the credentials are back
         clock.now += cache_module.COOL_DOWN_SECONDS
+        role.available = True
         iam_user.rotate(expected_token(iam_user.name))
-        await cache.set_many({"iam:later": "2"})
+        await asyncio.gather(cache.set_many({"iam:c": "3"}), cache.set_many({"iam:d": "4"}))
     finally:
         await cache.close()
-    # THEN the first use was a miss that says why, and the connection it opened did not stay half
-    # logged in: the next use signed a token and was served
-    assert redis_cache.mget("iam:early", "iam:later") == [None, "2"]
-    assert any("no AWS credentials" in line.get("reason", "") for line in captured_logs())
+    # THEN the failed signature cost a miss that says why, and left no connection half logged in:
+    # both connections serve once a token can be signed
+    assert any("cannot be signed: RuntimeError" in line.get("reason", "") for line in captured_logs())
+    assert redis_cache.mget("iam:c", "iam:d") == ["3", "4"]
 
 
 @pytest.mark.asyncio
