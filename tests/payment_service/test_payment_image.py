@@ -90,11 +90,11 @@ def build_context(service_dir: Path) -> set[str]:
 
 
 def files_the_image_needs(runtime: dict) -> set[str]:
-    """Every module the service, its migrations and its HEALTHCHECK import, the pins the builder
-    installs, the files the CMD names and the RDS CA bundle the service trusts by default."""
+    """Every module the service, its `serve` command, its migrations and its HEALTHCHECK import, the
+    pins the builder installs, the files the CMD names and the RDS CA bundle the service trusts by default."""
     probe = (
-        "import sys, payment_service.app, payment_service.__main__, payment_service.migrations, "
-        "payment_service.healthcheck; print(' '.join(sys.modules))"
+        "import sys, payment_service.app, payment_service.__main__, payment_service.serve, "
+        "payment_service.migrations, payment_service.healthcheck; print(' '.join(sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
