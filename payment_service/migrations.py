@@ -128,8 +128,8 @@ async def ensure_app_user(connection: asyncpg.Connection, user: AppUser) -> bool
 
 
 async def grant_app_user(connection: asyncpg.Connection, name: str) -> None:
-    database = await connection.fetchval("SELECT current_database()")
-    await connection.execute(f'GRANT CONNECT ON DATABASE "{database}" TO {name}')
+    database = await connection.fetchval("SELECT quote_ident(current_database())")
+    await connection.execute(f"GRANT CONNECT ON DATABASE {database} TO {name}")
     # PostgreSQL 15 no longer lets PUBLIC create in the public schema; older engines still do.
     await connection.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     await connection.execute(f"GRANT USAGE ON SCHEMA public TO {name}")
