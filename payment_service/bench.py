@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -101,15 +102,30 @@ def process_tree(root: int) -> list[int]:
 
 
 def cpu_seconds(root: int) -> float:
-    """User + system CPU time so far of a process and its descendants (Linux /proc)."""
+    """User + system CPU time so far of a process and its descendants, those already ended and
+    reaped included (they are in their parent's cutime/cstime), from Linux /proc."""
     total = 0.0
     for pid in process_tree(root):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def cpu_use(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each named process tree, and of this process's ended children (the
+    load generator, pgbench): the whole machine's work for the benchmark, by part."""
+    use = {name: cpu_seconds(pid) for name, pid in roots.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    use["client"] = children.ru_utime + children.ru_stime
+    return use
+
+
+def cpu_ms_per(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
+    per = {name: round((after[name] - before[name]) * 1000 / max(count, 1), 3) for name in after}
+    return {**per, "total": round(sum(per.values()), 3)}
 
 
 def start_service(env: dict[str, str], port: int) -> subprocess.Popen:
@@ -165,11 +181,11 @@ def write_targets(path: Path, targets: Iterator[dict]) -> Path:
     return path
 
 
-def attack(binary: Path, targets: Path, seconds: float, concurrency: int, service: subprocess.Popen) -> dict:
+def attack(binary: Path, targets: Path, seconds: float, concurrency: int, processes: dict[str, int]) -> dict:
     """vegeta at a fixed concurrency (as many requests as the service answers); latency, status codes
-    and the service's CPU time per request."""
+    and the CPU time per request of the service and of everything else the machine ran for it."""
     results = targets.with_suffix(".results")
-    cpu_before, began = cpu_seconds(service.pid), time.perf_counter()
+    cpu_before, began = cpu_use(processes), time.perf_counter()
     subprocess.run(
         [
             str(binary),
@@ -186,7 +202,8 @@ def attack(binary: Path, targets: Path, seconds: float, concurrency: int, servic
         ],
         check=True,
     )
-    elapsed, cpu = time.perf_counter() - began, cpu_seconds(service.pid) - cpu_before
+    elapsed, cpu_after = time.perf_counter() - began, cpu_use(processes)
+    cpu = cpu_after["service"] - cpu_before["service"]
     report = json.loads(
         subprocess.run(
             [str(binary), "report", "-type=json", str(results)], check=True, capture_output=True, text=True
@@ -202,12 +219,16 @@ def attack(binary: Path, targets: Path, seconds: float, concurrency: int, servic
         "statuses": report["status_codes"],
         "service_cpu_ms_per_request": round(cpu * 1000 / max(requests, 1), 3),
         "service_cpu_share": round(cpu / elapsed, 2),  # cores the service kept busy
+        # service, PostgreSQL, Redis and vegeta ("client"): what two shared cores had to give per request
+        "machine_cpu_ms_per_request": cpu_ms_per(cpu_before, cpu_after, requests),
     }
 
 
 def pgbench_rate(postgres: LocalPostgres, credentials: dict, seconds: float, connections: int, workdir: Path) -> dict:
     script = workdir / "insert_payment.sql"
     script.write_text(INSERT_ONE_PAYMENT.strip() + ";\n")
+    processes = {"postgres": postgres.pid}
+    cpu_before = cpu_use(processes)
     result = subprocess.run(
         [
             str(PG_BIN / "pgbench"),
@@ -236,7 +257,14 @@ def pgbench_rate(postgres: LocalPostgres, credentials: dict, seconds: float, con
     rate = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
     if rate is None:
         raise RuntimeError(f"pgbench printed no rate:\n{result.stdout}")
-    return {"tool": "pgbench", "per_second": round(float(rate.group(1)), 1), "connections": connections}
+    transactions = re.search(r"number of transactions actually processed: (\d+)", result.stdout)
+    count = int(transactions.group(1)) if transactions else 0
+    return {
+        "tool": "pgbench",
+        "per_second": round(float(rate.group(1)), 1),
+        "connections": connections,
+        "machine_cpu_ms_per_insert": cpu_ms_per(cpu_before, cpu_use(processes), count),  # client: pgbench
+    }
 
 
 async def prepare_database(dsn: str) -> None:
@@ -293,6 +321,7 @@ def run(seconds: float, concurrency: int) -> dict:
             port,
         )
         asyncio.run(wait_healthy(url))
+        processes = {"service": service.pid, "postgres": postgres.pid, "redis": redis_server.pid}
         workers = (
             sum(
                 "multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_text() for pid in process_tree(service.pid)
@@ -305,9 +334,9 @@ def run(seconds: float, concurrency: int) -> dict:
             workdir / "warm.json", (new_payment(url, token, f"warm-{uuid.uuid4()}") for _ in range(20_000))
         )
         creations = write_targets(workdir / "create.json", (new_payment(url, token, key) for key in keys))
-        attack(binary, warm, 2, concurrency, service)
+        attack(binary, warm, 2, concurrency, processes)
         progress(f"new payments: {concurrency} requests in flight for {seconds} s")
-        create = attack(binary, creations, seconds, concurrency, service)
+        create = attack(binary, creations, seconds, concurrency, processes)
         created = create["statuses"].get("201", 0)
         create["created"] = created
         create["created_per_second"] = round(created / create["seconds"], 1)
@@ -317,7 +346,7 @@ def run(seconds: float, concurrency: int) -> dict:
         progress(f"created: {create}")
         replays = write_targets(workdir / "replay.json", (new_payment(url, token, key) for key in keys[:created]))
         progress(f"replays of those payments for {seconds} s")
-        replay = attack(binary, replays, seconds, concurrency, service)
+        replay = attack(binary, replays, seconds, concurrency, processes)
         progress(f"replayed: {replay}")
         ids = asyncio.run(created_ids(dsn, MAX_TARGETS))
         reads = write_targets(
@@ -332,7 +361,7 @@ def run(seconds: float, concurrency: int) -> dict:
             ),
         )
         progress(f"reads (GET /payments/{{id}}) for {seconds} s")
-        read = attack(binary, reads, seconds, concurrency, service)
+        read = attack(binary, reads, seconds, concurrency, processes)
         progress(f"read: {read}")
         service.terminate()
         service.wait(timeout=30)
