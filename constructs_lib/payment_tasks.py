@@ -2,8 +2,10 @@
 
 What the service's code needs from the platform, said once:
 
-- environment: the Redis endpoint and IAM-authenticated user, the stream, the documents bucket, the
-  alert topic, the region, `STARTUP_DELAY_SECONDS` and one uvicorn worker per vCPU;
+- environment: the Redis endpoint, the IAM-authenticated user and its replication group (the
+  service signs its own token for them), the two user pools whose tokens it accepts (issuer, keys,
+  app client), the stream, the documents bucket, the alert topic, the region, `STARTUP_DELAY_SECONDS`
+  and one uvicorn worker per vCPU;
 - the application database secret: its ARN is in `DB_SECRET_ARN` and the task role reads it at run
   time, because the service re-reads it when PostgreSQL rejects a rotated password (SEC-4); a value
   injected at task start would go stale at the first rotation while tasks keep running;
@@ -16,7 +18,7 @@ schema) reads the master and the application secrets and nothing else: no stream
 cache or file system.
 
     tasks = PaymentServiceTasks(self, "payment", PaymentServiceTasksProps(...))
-    tasks.service   # FargateTask for the ECS service, port 8080, health check on /health
+    tasks.service   # FargateTask for the ECS service, port 8080, health check on the liveness path
     tasks.migrate   # FargateTask for `aws ecs run-task`
 """
 
@@ -38,6 +40,8 @@ from constructs_lib.secure_bucket import SecureBucket
 from constructs_lib.service_role import ServiceRole
 
 PORT = 8080  # the image's UVICORN_PORT and EXPOSE
+# The service's liveness path (payment_service/healthcheck.py): 200 while PostgreSQL answers, even
+# with Redis down, so a cache outage fails no target group or container check.
 HEALTH_PATH = "/health"
 # The image's own HEALTHCHECK (payment_service/Dockerfile): standard library only, reads UVICORN_PORT.
 HEALTH_CHECK = ContainerHealthCheck(
@@ -59,6 +63,19 @@ class EventStreamLike(Protocol):
     def grant_write(self, role: ServiceRole) -> None: ...
 
 
+class UserPoolLike(Protocol):
+    """A Cognito user pool as the service checks its tokens (constructs_lib/user_pool.py provides it)."""
+
+    @property
+    def issuer_url(self) -> str: ...
+
+    @property
+    def jwks_url(self) -> str: ...
+
+    @property
+    def client_id(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class RedisAccess:
     """The cache as the service reaches it: TLS endpoint and an ElastiCache user authenticated by IAM."""
@@ -66,6 +83,7 @@ class RedisAccess:
     endpoint: str  # the replication group's primary endpoint address
     user_name: str  # the IAM-enabled ElastiCache user (its user ID and name are the same)
     user_arn: str
+    replication_group_id: str  # the host the IAM token is signed for
     replication_group_arn: str
     port: int = 6379
 
@@ -92,6 +110,8 @@ class PaymentServiceTasksProps:
     documents: SecureBucket
     alerts: AlertTopic
     efs: EfsMount
+    merchant_pool: UserPoolLike  # merchants' tokens: create, read and list their payments
+    customer_pool: UserPoolLike  # customers' tokens: read the payments made for them
     startup_delay_seconds: int = 30  # /health answers "starting" this long; the health check's start period outlasts it
 
     def __post_init__(self) -> None:
@@ -106,6 +126,15 @@ class PaymentServiceTasksProps:
     @property
     def workers(self) -> int:
         return max(1, self.cpu_units // 1024)
+
+
+def _caller_identity(population: str, pool: UserPoolLike) -> dict[str, str]:
+    """The service's AUTH_<POPULATION>_* settings: whose tokens it accepts, their keys and audience."""
+    return {
+        f"AUTH_{population}_ISSUER": pool.issuer_url,
+        f"AUTH_{population}_JWKS_URL": pool.jwks_url,
+        f"AUTH_{population}_AUDIENCE": pool.client_id,
+    }
 
 
 class PaymentServiceTasks(Construct):
@@ -129,6 +158,9 @@ class PaymentServiceTasks(Construct):
                 "DB_SECRET_ARN": props.database_secret_arn,
                 "REDIS_URL": props.redis.url,
                 "REDIS_USER": props.redis.user_name,
+                "REDIS_REPLICATION_GROUP_ID": props.redis.replication_group_id,  # IAM authentication
+                **_caller_identity("MERCHANT", props.merchant_pool),
+                **_caller_identity("CUSTOMER", props.customer_pool),
                 "PAYMENT_EVENTS_STREAM": props.stream.name,
                 "DOCUMENTS_BUCKET": props.documents.name,
                 "DOCUMENTS_PATH": props.efs.container_path,

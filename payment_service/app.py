@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__, api, health, logs
-from .cache import Cache
+from .cache import Cache, iam_auth_token
 from .config import ConfigError, Settings
 from .credentials import DatabaseCredentials, SecretReader, default_secret_reader
 from .database import Database
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, secret_reader: SecretReader 
     logs.configure(settings.log_level)
     reader = default_secret_reader(settings, secret_reader)
     database = Database(settings.database, DatabaseCredentials(settings.database, reader))
-    cache = Cache(settings.redis, reader)
+    cache = Cache(settings.redis, reader, iam_auth_token(settings.redis, settings.aws_region))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

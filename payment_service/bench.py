@@ -1,39 +1,54 @@
-"""Load benchmark of POST /payments on this machine, beside PostgreSQL's raw insert rate.
+"""Load benchmark of the payment service on this machine, beside PostgreSQL's raw insert rate.
 
     python -m payment_service.bench [--seconds 10] [--concurrency 16]
 
-Starts its own PostgreSQL, Redis and user pools on loopback (localservers), migrates, runs the
-service under uvicorn exactly as the image's CMD does, and fires new payments at it from this
-process, as one merchant with a bearer token, for a bounded time. Then pgbench (or asyncpg when
-pgbench is missing) inserts the same rows straight into the same database. Loopback only;
-everything it starts is stopped at the end. Not a test.
+Its own set-up, not the test suite's: the load generator is vegeta (compiled Go, VEGETA_MODULE at
+VEGETA_VERSION), built once with `go install` from the Go module proxy into the Meridian cache.
+
+Then, in one run: its own PostgreSQL, Redis and user pools on loopback; the schema; the service
+started exactly as the image starts it (the Dockerfile's CMD and ENV, from the repository root as
+from the image's WORKDIR, with its worker count defaulting to the CPUs available), only bound to
+loopback. vegeta holds `--concurrency` requests in flight for `--seconds` in each of three phases,
+every request prepared before the phase starts: new payments (POST, a fresh Idempotency-Key each),
+replays of them (same key and body: 200) and reads (GET /payments/{id}), all as one merchant with
+a bearer token. The service's CPU time, all its processes, is read from /proc around each phase.
+Then the service stops and pgbench inserts the same two rows per payment into the same database
+with as many connections as there were clients. Loopback only; everything it starts is stopped at
+the end. Not a test. Prints progress, then one JSON document.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import platform
 import re
-import statistics
+import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 
-from .localservers import LOOPBACK, PG_BIN, LocalIdentityProvider, LocalPostgres, LocalRedis, free_port
+from .dockerfile import runtime_command, runtime_environment
+from .localservers import LOOPBACK, PG_BIN, REDIS_SERVER, LocalIdentityProvider, LocalPostgres, LocalRedis, free_port
 from .migrations import migrate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The same two rows the service writes per payment, in one transaction (one statement here).
+VEGETA_MODULE, VEGETA_VERSION = "github.com/tsenart/vegeta/v12", "v12.13.0"
+CACHE = Path(os.environ.get("MERIDIAN_CACHE") or Path.home() / ".cache" / "meridian")
+MERCHANT = "bench-merchant"
+# The same two rows the service writes per payment, in one statement (one transaction).
 INSERT_ONE_PAYMENT = """
 WITH payment AS (
     INSERT INTO payments (idempotency_key, request_fingerprint, merchant_reference, customer_reference,
@@ -42,37 +57,92 @@ WITH payment AS (
     RETURNING id)
 INSERT INTO payment_events (payment_id, event_type) SELECT id, 'payment.created' FROM payment
 """
-# The service's pool size (DB_POOL_MAX default): the raw rate gets as many connections as the service.
-DATABASE_CONNECTIONS = 10
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+# Requests prepared per phase: vegeta starts over at the first target when it runs out, which
+# for new payments would turn creations into replays; the report counts 201s to notice.
+MAX_TARGETS = 80_000
 
 
 def progress(message: str) -> None:
     print(f"[bench] {message}", flush=True)
 
 
+def vegeta() -> Path:
+    """The pinned vegeta binary, built on first use (`go install`, about a minute)."""
+    binary = CACHE / f"vegeta-{VEGETA_VERSION}" / "vegeta"
+    if not binary.exists():
+        go = shutil.which("go") or "/usr/local/go/bin/go"
+        if not Path(go).exists():
+            raise SystemExit("bench: the load generator is built with Go (`go install`), and no `go` was found")
+        progress(f"building the load generator: go install {VEGETA_MODULE}@{VEGETA_VERSION} (once, about a minute)")
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [go, "install", f"{VEGETA_MODULE}@{VEGETA_VERSION}"],
+            env={**os.environ, "GOBIN": str(binary.parent), "GOFLAGS": "-buildvcs=false"},
+            check=True,
+        )
+    return binary
+
+
+def process_tree(root: int) -> list[int]:
+    """The process and all its descendants (uvicorn's supervisor and its workers)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(parents.get(pid, []))
+    return tree
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU time so far of a process and its descendants, those already ended and
+    reaped included (they are in their parent's cutime/cstime), from Linux /proc."""
+    total = 0.0
+    for pid in process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def cpu_use(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each named process tree, and of this process's ended children (the
+    load generator, pgbench): the whole machine's work for the benchmark, by part."""
+    use = {name: cpu_seconds(pid) for name, pid in roots.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    use["client"] = children.ru_utime + children.ru_stime
+    return use
+
+
+def cpu_ms_per(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
+    per = {name: round((after[name] - before[name]) * 1000 / max(count, 1), 3) for name in after}
+    return {**per, "total": round(sum(per.values()), 3)}
+
+
 def start_service(env: dict[str, str], port: int) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "payment_service.app:create_app",
-        "--factory",
-        "--log-config",
-        "payment_service/log_config.json",
-        "--no-access-log",
-    ]
-    full_env = {"PATH": os.environ.get("PATH", ""), "UVICORN_HOST": LOOPBACK, "UVICORN_PORT": str(port), **env}
+    """The image's CMD with the image's ENV, from the repository root (the image's WORKDIR holds
+    payment_service/ the same way); bound to loopback instead of 0.0.0.0."""
+    full_env = {
+        **runtime_environment(),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        "UVICORN_HOST": LOOPBACK,
+        "UVICORN_PORT": str(port),
+        **env,
+    }
     # Request logs go where the container's would, minus the terminal: they are part of the cost.
-    return subprocess.Popen(command, cwd=REPO_ROOT, env=full_env, stdout=subprocess.DEVNULL)
+    return subprocess.Popen(runtime_command(), cwd=REPO_ROOT, env=full_env, stdout=subprocess.DEVNULL)
 
 
-async def wait_healthy(url: str, timeout: float = 30) -> None:
+async def wait_healthy(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=url) as client:
         while time.monotonic() < deadline:
@@ -85,48 +155,80 @@ async def wait_healthy(url: str, timeout: float = 30) -> None:
     raise TimeoutError("the service did not become healthy")
 
 
-async def load(url: str, token: str, seconds: float, concurrency: int, max_requests: int) -> dict:
-    """Each worker posts new payments back to back until the time or the request budget is spent."""
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-    deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        while time.monotonic() < deadline and len(latencies) < max_requests:
-            body = {
-                "amount_minor": 1999,
-                "currency": "EUR",
-                "merchant_reference": "bench-merchant",
-                "customer_reference": "bench-customer",
-            }
-            started = time.perf_counter()
-            response = await client.post(
-                "/payments",
-                json=body,
-                headers={"Idempotency-Key": f"bench-{uuid.uuid4()}", "Authorization": f"Bearer {token}"},
-            )
-            latencies.append(time.perf_counter() - started)
-            statuses[response.status_code] += 1
-
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - began
-    cuts = statistics.quantiles(latencies, n=100)
+def new_payment(url: str, token: str, key: str) -> dict:
+    body = {
+        "amount_minor": 1999,
+        "currency": "EUR",
+        "merchant_reference": MERCHANT,
+        "customer_reference": "bench-customer",
+    }
     return {
-        "requests": len(latencies),
-        "seconds": round(elapsed, 2),
-        "per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(cuts[49] * 1000, 1),
-        "p99_ms": round(cuts[98] * 1000, 1),
-        "statuses": dict(statuses),
+        "method": "POST",
+        "url": f"{url}/payments",
+        "body": base64.b64encode(json.dumps(body).encode()).decode(),
+        "header": {
+            "Authorization": [f"Bearer {token}"],
+            "Content-Type": ["application/json"],
+            "Idempotency-Key": [key],
+        },
     }
 
 
-def pgbench_rate(postgres: LocalPostgres, dsn_parts: dict, seconds: float, workdir: Path) -> dict:
+def write_targets(path: Path, targets: Iterator[dict]) -> Path:
+    with path.open("w") as out:
+        for target in targets:
+            out.write(json.dumps(target) + "\n")
+    return path
+
+
+def attack(binary: Path, targets: Path, seconds: float, concurrency: int, processes: dict[str, int]) -> dict:
+    """vegeta at a fixed concurrency (as many requests as the service answers); latency, status codes
+    and the CPU time per request of the service and of everything else the machine ran for it."""
+    results = targets.with_suffix(".results")
+    cpu_before, began = cpu_use(processes), time.perf_counter()
+    subprocess.run(
+        [
+            str(binary),
+            "attack",
+            "-format=json",
+            f"-targets={targets}",
+            "-rate=0",
+            f"-workers={concurrency}",
+            f"-max-workers={concurrency}",
+            f"-duration={seconds}s",
+            "-http2=false",
+            "-max-body=0",
+            f"-output={results}",
+        ],
+        check=True,
+    )
+    elapsed, cpu_after = time.perf_counter() - began, cpu_use(processes)
+    cpu = cpu_after["service"] - cpu_before["service"]
+    report = json.loads(
+        subprocess.run(
+            [str(binary), "report", "-type=json", str(results)], check=True, capture_output=True, text=True
+        ).stdout
+    )
+    requests, measured = report["requests"], (report["duration"] + report["wait"]) / 1e9
+    return {
+        "requests": requests,
+        "seconds": round(measured, 2),
+        "per_second": round(requests / measured, 1),
+        "p50_ms": round(report["latencies"]["50th"] / 1e6, 1),
+        "p99_ms": round(report["latencies"]["99th"] / 1e6, 1),
+        "statuses": report["status_codes"],
+        "service_cpu_ms_per_request": round(cpu * 1000 / max(requests, 1), 3),
+        "service_cpu_share": round(cpu / elapsed, 2),  # cores the service kept busy
+        # service, PostgreSQL, Redis and vegeta ("client"): what two shared cores had to give per request
+        "machine_cpu_ms_per_request": cpu_ms_per(cpu_before, cpu_after, requests),
+    }
+
+
+def pgbench_rate(postgres: LocalPostgres, credentials: dict, seconds: float, connections: int, workdir: Path) -> dict:
     script = workdir / "insert_payment.sql"
     script.write_text(INSERT_ONE_PAYMENT.strip() + ";\n")
+    processes = {"postgres": postgres.pid}
+    cpu_before = cpu_use(processes)
     result = subprocess.run(
         [
             str(PG_BIN / "pgbench"),
@@ -134,7 +236,7 @@ def pgbench_rate(postgres: LocalPostgres, dsn_parts: dict, seconds: float, workd
             "-f",
             str(script),
             "-c",
-            str(DATABASE_CONNECTIONS),
+            str(connections),
             "-j",
             "2",
             "-T",
@@ -144,10 +246,10 @@ def pgbench_rate(postgres: LocalPostgres, dsn_parts: dict, seconds: float, workd
             "-p",
             str(postgres.port),
             "-U",
-            dsn_parts["user"],
-            dsn_parts["database"],
+            credentials["user"],
+            credentials["database"],
         ],
-        env={**os.environ, "PGPASSWORD": dsn_parts["password"]},
+        env={**os.environ, "PGPASSWORD": credentials["password"]},
         capture_output=True,
         text=True,
         check=True,
@@ -155,27 +257,14 @@ def pgbench_rate(postgres: LocalPostgres, dsn_parts: dict, seconds: float, workd
     rate = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
     if rate is None:
         raise RuntimeError(f"pgbench printed no rate:\n{result.stdout}")
-    tps = float(rate.group(1))
-    return {"tool": "pgbench", "per_second": round(tps, 1), "connections": DATABASE_CONNECTIONS}
-
-
-async def asyncpg_rate(dsn: str, seconds: float) -> dict:
-    """The fallback when pgbench is not installed: the same statement from asyncpg connections."""
-    pool = await asyncpg.create_pool(dsn, min_size=DATABASE_CONNECTIONS, max_size=DATABASE_CONNECTIONS)
-    deadline, count = time.monotonic() + seconds, 0
-
-    async def worker() -> None:
-        nonlocal count
-        async with pool.acquire() as connection:
-            while time.monotonic() < deadline:
-                await connection.execute(INSERT_ONE_PAYMENT)
-                count += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(DATABASE_CONNECTIONS)))
-    elapsed = time.perf_counter() - began
-    await pool.close()
-    return {"tool": "asyncpg", "per_second": round(count / elapsed, 1), "connections": DATABASE_CONNECTIONS}
+    transactions = re.search(r"number of transactions actually processed: (\d+)", result.stdout)
+    count = int(transactions.group(1)) if transactions else 0
+    return {
+        "tool": "pgbench",
+        "per_second": round(float(rate.group(1)), 1),
+        "connections": connections,
+        "machine_cpu_ms_per_insert": cpu_ms_per(cpu_before, cpu_use(processes), count),  # client: pgbench
+    }
 
 
 async def prepare_database(dsn: str) -> None:
@@ -186,17 +275,42 @@ async def prepare_database(dsn: str) -> None:
         await connection.close()
 
 
-def run(seconds: float, concurrency: int, max_requests: int) -> dict:
-    progress("starting PostgreSQL, Redis and the user pools' key server on loopback")
+async def created_ids(dsn: str, limit: int) -> list[str]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch("SELECT id FROM payments ORDER BY created_at LIMIT $1", limit)
+    finally:
+        await connection.close()
+    return [str(row["id"]) for row in rows]
+
+
+def machine() -> str:
+    memory = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    gib = f"{int(memory.group(1)) // 1024 // 1024} GiB, " if memory else ""
+    servers = [
+        subprocess.run([str(binary), "--version"], capture_output=True, text=True).stdout.strip()
+        for binary in (PG_BIN / "postgres", REDIS_SERVER)
+    ]
+    return f"{platform.machine()}, {os.cpu_count()} cores, {gib}Python {platform.python_version()}; " + "; ".join(
+        servers
+    )
+
+
+def run(seconds: float, concurrency: int) -> dict:
+    binary = vegeta()
+    load_at_start = os.getloadavg()
+    progress(f"load average now {load_at_start[0]:.2f}; starting PostgreSQL, Redis and the user pools on loopback")
     postgres, redis_server, identity = LocalPostgres.start(), LocalRedis.start(), LocalIdentityProvider()
-    token = identity.merchant_token("bench-merchant")
+    token = identity.merchant_token(MERCHANT)
+    workdir = Path(tempfile.mkdtemp(prefix="meridian-bench-"))
     service = None
     try:
         credentials = {"user": "bench_app", "password": uuid.uuid4().hex, "database": "bench"}
         dsn = postgres.create_role_and_database(credentials["user"], credentials["password"], credentials["database"])
         asyncio.run(prepare_database(dsn))
         port = free_port()
-        progress(f"starting the service (uvicorn, one process) on {LOOPBACK}:{port}")
+        url = f"http://{LOOPBACK}:{port}"
+        progress(f"starting the service as the image does: {' '.join(runtime_command())}")
         service = start_service(
             {
                 "DATABASE_URL": dsn,
@@ -206,52 +320,84 @@ def run(seconds: float, concurrency: int, max_requests: int) -> dict:
             },
             port,
         )
-        url = f"http://{LOOPBACK}:{port}"
         asyncio.run(wait_healthy(url))
-        progress("warming up (2 s)")
-        asyncio.run(load(url, token, 2, concurrency, max_requests))
-        progress(f"load: new payments from {concurrency} concurrent clients for {seconds} s")
-        cpu_before = cpu_seconds(service.pid)
-        service_result = asyncio.run(load(url, token, seconds, concurrency, max_requests))
-        # CPU per request says what the service costs, whatever else shares the cores.
-        service_cpu = cpu_seconds(service.pid) - cpu_before
-        service_result["service_cpu_ms_per_request"] = round(service_cpu * 1000 / service_result["requests"], 2)
-        progress(f"service: {service_result}")
+        processes = {"service": service.pid, "postgres": postgres.pid, "redis": redis_server.pid}
+        workers = (
+            sum(
+                "multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_text() for pid in process_tree(service.pid)
+            )
+            or 1
+        )
+        progress(f"preparing {MAX_TARGETS} new payments, then warming up (2 s)")
+        keys = [f"bench-{uuid.uuid4()}" for _ in range(MAX_TARGETS)]
+        warm = write_targets(
+            workdir / "warm.json", (new_payment(url, token, f"warm-{uuid.uuid4()}") for _ in range(20_000))
+        )
+        creations = write_targets(workdir / "create.json", (new_payment(url, token, key) for key in keys))
+        attack(binary, warm, 2, concurrency, processes)
+        progress(f"new payments: {concurrency} requests in flight for {seconds} s")
+        create = attack(binary, creations, seconds, concurrency, processes)
+        created = create["statuses"].get("201", 0)
+        create["created"] = created
+        create["created_per_second"] = round(created / create["seconds"], 1)
+        create["service_cpu_ms_per_created_payment"] = round(
+            create["service_cpu_ms_per_request"] * create["requests"] / max(created, 1), 3
+        )
+        progress(f"created: {create}")
+        replays = write_targets(workdir / "replay.json", (new_payment(url, token, key) for key in keys[:created]))
+        progress(f"replays of those payments for {seconds} s")
+        replay = attack(binary, replays, seconds, concurrency, processes)
+        progress(f"replayed: {replay}")
+        ids = asyncio.run(created_ids(dsn, MAX_TARGETS))
+        reads = write_targets(
+            workdir / "read.json",
+            (
+                {
+                    "method": "GET",
+                    "url": f"{url}/payments/{payment_id}",
+                    "header": {"Authorization": [f"Bearer {token}"]},
+                }
+                for payment_id in ids
+            ),
+        )
+        progress(f"reads (GET /payments/{{id}}) for {seconds} s")
+        read = attack(binary, reads, seconds, concurrency, processes)
+        progress(f"read: {read}")
         service.terminate()
-        service.wait(timeout=20)
+        service.wait(timeout=30)
         service = None
-        progress(f"raw PostgreSQL: the same inserts for {seconds} s")
-        if (PG_BIN / "pgbench").exists():
-            database_result = pgbench_rate(postgres, credentials, seconds, postgres.root)
-        else:
-            database_result = asyncio.run(asyncpg_rate(dsn, seconds))
-        progress(f"database: {database_result}")
+        progress(f"raw PostgreSQL: pgbench, the same inserts from {concurrency} connections for {seconds} s")
+        database = pgbench_rate(postgres, credentials, seconds, concurrency, workdir)
+        progress(f"database: {database}")
     finally:
         if service is not None:
             service.terminate()
-            service.wait(timeout=20)
+            service.wait(timeout=30)
         postgres.stop()
         redis_server.stop()
         identity.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "service": service_result,
-        "database": database_result,
-        "service_to_database_ratio": round(service_result["per_second"] / database_result["per_second"], 3),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "load_average": {"start": round(load_at_start[0], 2), "end": round(os.getloadavg()[0], 2)},
+        "service": {"command": runtime_command(), "workers": workers, "clients": concurrency, "seconds": seconds},
+        "create": create,
+        "replay": replay,
+        "read": read,
+        "database": database,
+        "created_to_database_ratio": round(create["created_per_second"] / database["per_second"], 3),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=10, help="length of each measurement, 1..30 (default 10)")
-    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients, 1..256 (default 16)")
-    parser.add_argument("--max-requests", type=int, default=50_000, help="stop the load after this many requests")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each phase, 1..30 (default 10)")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight, 1..256 (default 16)")
     args = parser.parse_args()
-    if not (1 <= args.seconds <= 30 and 1 <= args.concurrency <= 256 and args.max_requests >= 1):
-        parser.error("--seconds must be 1..30, --concurrency 1..256, --max-requests at least 1")
-    result = run(args.seconds, args.concurrency, args.max_requests)
-    print(json.dumps(result, indent=2))
+    if not (1 <= args.seconds <= 30 and 1 <= args.concurrency <= 256):
+        parser.error("--seconds must be 1..30 and --concurrency 1..256")
+    print(json.dumps(run(args.seconds, args.concurrency), indent=2))
 
 
 if __name__ == "__main__":

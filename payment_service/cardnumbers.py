@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 MIN_DIGITS, MAX_DIGITS = 13, 19
-_PLAIN_RUN = re.compile(r"[0-9]+")
+# Maximal runs of digits long enough to be a PAN: shorter runs (a UUID's) never make a match object.
+_PLAIN_RUN = re.compile(rf"[0-9]{{{MIN_DIGITS},}}")
 # Digits, optionally grouped by single spaces or dashes; linear, never backtracks.
 _GROUPED_RUN = re.compile(r"[0-9](?:[ -]?[0-9])*")
 MASK = "[card number removed]"

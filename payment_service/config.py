@@ -73,11 +73,13 @@ class DatabaseSettings:
     """Where the credentials come from and how to reach PostgreSQL.
 
     secret_arn wins over url: the deployed task reads its secret (which rotates); a local run
-    uses DATABASE_URL. host/port/name, when set, override what the secret says.
+    uses DATABASE_URL. host/port/name, when set, override what the secret says. master_secret_arn
+    is for `migrate` only: it logs in as the master user and creates the secret_arn user.
     """
 
     url: str | None = field(repr=False)  # holds the password of a local run
     secret_arn: str | None
+    master_secret_arn: str | None
     host: str | None
     port: int | None
     name: str | None
@@ -91,9 +93,15 @@ class DatabaseSettings:
 
 @dataclass(frozen=True)
 class RedisSettings:
+    """How to reach and authenticate to Redis: a user (or the default user) with a password
+    (AUTH token, given or from a secret), or, with replication_group_id, an IAM token the
+    service signs for that ElastiCache replication group (elasticache_auth.py)."""
+
     url: str
+    user: str | None
     auth_token: str | None
     auth_secret_arn: str | None
+    replication_group_id: str | None
     timeout: float
     cache_ttl_seconds: int
 
@@ -101,11 +109,13 @@ class RedisSettings:
     def tls(self) -> bool:
         return urlsplit(self.url).scheme == "rediss"
 
+    @property
+    def iam_auth(self) -> bool:
+        return self.replication_group_id is not None
+
     def __repr__(self) -> str:
-        return (
-            f"RedisSettings(url={redacted_url(self.url)!r}, tls={self.tls}, "
-            f"auth={'set' if self.auth_token else 'unset'})"
-        )
+        auth = "iam" if self.iam_auth else "token" if self.auth_token or self.auth_secret_arn else "none"
+        return f"RedisSettings(url={redacted_url(self.url)!r}, tls={self.tls}, user={self.user!r}, auth={auth})"
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ class Settings:
             database=DatabaseSettings(
                 url=reader.text("DATABASE_URL"),
                 secret_arn=reader.text("DB_SECRET_ARN"),
+                master_secret_arn=reader.text("DB_MASTER_SECRET_ARN"),
                 host=reader.text("DB_HOST"),
                 port=reader.integer("DB_PORT", None, 1, 65535),
                 name=reader.text("DB_NAME"),
@@ -157,8 +168,10 @@ class Settings:
             ),
             redis=RedisSettings(
                 url=reader.text("REDIS_URL") or "redis://127.0.0.1:6379/0",
+                user=reader.text("REDIS_USER"),
                 auth_token=reader.text("REDIS_AUTH_TOKEN"),
                 auth_secret_arn=reader.text("REDIS_AUTH_SECRET_ARN"),
+                replication_group_id=reader.text("REDIS_REPLICATION_GROUP_ID"),
                 timeout=reader.number("REDIS_TIMEOUT_SECONDS", 0.5, 0.05, 10),
                 cache_ttl_seconds=reader.integer("REDIS_CACHE_TTL_SECONDS", 86400, 1, 30 * 86400),
             ),
@@ -174,6 +187,10 @@ class Settings:
         db = self.database
         if not db.url and not db.secret_arn:
             raise ConfigError("set DB_SECRET_ARN (deployed) or DATABASE_URL (local run); neither is set")
+        if db.master_secret_arn and not db.secret_arn:
+            raise ConfigError(
+                "DB_MASTER_SECRET_ARN is set without DB_SECRET_ARN; allowed: both (migrate creates the DB_SECRET_ARN user)"
+            )
         if db.url:
             local = parse_database_url(db.url)
             check_db_tls(db.host or local.host, db.sslmode)
@@ -182,6 +199,22 @@ class Settings:
         if not os.path.isfile(db.ssl_root_cert):
             raise ConfigError(f"DB_SSL_ROOT_CERT={db.ssl_root_cert!r} is not a readable file; allowed: a PEM CA bundle")
         _check_redis_url(self.redis.url)
+        self._check_redis_iam()
+
+    def _check_redis_iam(self) -> None:
+        redis = self.redis
+        if not redis.iam_auth:
+            return
+        if redis.auth_token or redis.auth_secret_arn:
+            raise ConfigError(
+                "REDIS_REPLICATION_GROUP_ID (IAM authentication) and REDIS_AUTH_TOKEN / REDIS_AUTH_SECRET_ARN "
+                "are both set; allowed: one way to authenticate"
+            )
+        missing = [name for name, value in (("REDIS_USER", redis.user), ("AWS_REGION", self.aws_region)) if not value]
+        if missing:
+            raise ConfigError(
+                f"REDIS_REPLICATION_GROUP_ID asks for IAM authentication, which also needs {' and '.join(missing)}"
+            )
 
 
 def _check_redis_url(url: str) -> None:

@@ -38,7 +38,8 @@ class SecretsManagerReader:
 
 def default_secret_reader(settings: Settings, reader: SecretReader | None = None) -> SecretReader | None:
     """The reader handed in (tests), else Secrets Manager when any secret ARN is configured."""
-    if reader is not None or not (settings.database.secret_arn or settings.redis.auth_secret_arn):
+    arns = (settings.database.secret_arn, settings.database.master_secret_arn, settings.redis.auth_secret_arn)
+    if reader is not None or not any(arns):
         return reader
     return SecretsManagerReader(region=settings.aws_region)
 

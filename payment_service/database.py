@@ -51,6 +51,10 @@ CONNECTION_ERRORS = (
 BUSY_ERRORS = (asyncpg.TransactionRollbackError, asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError)
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset: nothing to undo (see _current_pool)."""
+
+
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached or refused our credentials; the request gets a 503."""
 
@@ -99,7 +103,9 @@ class Database:
             generation = self._generation
             try:
                 pool, generation = await self._current_pool()
-                async with self._slot(), pool.acquire(timeout=self._settings.connect_timeout) as connection:
+                # A permit guarantees a free connection, so acquire never waits for one; opening one
+                # is bounded by the pool's connect timeout.
+                async with self._slot(), pool.acquire() as connection:
                     return await operation(connection)
             except BUSY_ERRORS as error:
                 log.warning("database gave up on the statement", extra={"error_type": type(error).__name__})
@@ -175,7 +181,16 @@ class Database:
                     max_size=self._settings.pool_max,
                     timeout=self._settings.connect_timeout,
                     command_timeout=self._settings.command_timeout,
-                    server_settings={"application_name": "payment_service"},
+                    # Startup settings outrank the role's and the database's defaults (repository.py
+                    # relies on READ COMMITTED), and survive every reset.
+                    server_settings={
+                        "application_name": "payment_service",
+                        "default_transaction_isolation": "read committed",
+                    },
+                    # Nothing here changes session state (no SET, LISTEN, cursors or advisory locks
+                    # left held), so a released connection needs no RESET ALL round trip; an open
+                    # transaction is still rolled back by asyncpg itself.
+                    reset=_keep_session,
                 )
                 self._generation += 1
                 log.info(

@@ -9,6 +9,12 @@ matched against.
 Keys are fetched on first use and kept; a token signed with a key ID not yet known refreshes them,
 at most once per REFRESH_INTERVAL_SECONDS, so forged tokens cannot turn into a stream of fetches.
 When a refresh fails, the keys already known keep serving; with none known the answer is 503.
+
+A client sends the same token with every request until it expires, so a token that passed every
+check is remembered, by its exact text, until it expires or for VERIFIED_TTL_SECONDS, whichever
+comes first: the RSA verification and the claim checks run once per token and interval, not once
+per request. A changed or forged token never matches an entry; a token signed with a key the pool
+has since withdrawn is accepted at most VERIFIED_TTL_SECONDS longer.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ REFRESH_INTERVAL_SECONDS = 10.0
 MAX_KEY_AGE_SECONDS = 3600.0
 JWKS_TIMEOUT_SECONDS = 3.0
 MAX_JWKS_BYTES = 1 << 20
+VERIFIED_TTL_SECONDS = 300.0
+MAX_VERIFIED_TOKENS = 4096
 
 
 class AuthenticationFailed(Exception):
@@ -133,14 +141,36 @@ class _Population:
 class Authenticator:
     """Turns an Authorization header into a Caller, or raises AuthenticationFailed / IdentityUnavailable."""
 
-    def __init__(self, settings: AuthSettings, fetch: Callable[[str], dict[str, Any]] = fetch_jwks):
+    def __init__(
+        self,
+        settings: AuthSettings,
+        fetch: Callable[[str], dict[str, Any]] = fetch_jwks,
+        clock: Callable[[], float] = time.time,
+    ):
         self._by_issuer = {
             population.issuer: _Population(kind, population, SigningKeys(population.jwks_url, fetch))
             for kind, population in ((MERCHANT, settings.merchants), (CUSTOMER, settings.customers))
         }
+        self._clock = clock
+        self._verified: dict[str, tuple[Caller, float]] = {}  # token -> (caller, good until)
 
     async def caller(self, authorization: str | None) -> Caller:
         token = _bearer_token(authorization)
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            if self._clock() < remembered[1]:
+                return remembered[0]
+            del self._verified[token]
+        caller, expires_at = await self._verify(token)
+        good_until = min(expires_at, self._clock() + VERIFIED_TTL_SECONDS)
+        if good_until > self._clock():
+            if len(self._verified) >= MAX_VERIFIED_TOKENS:
+                del self._verified[next(iter(self._verified))]  # the oldest entry
+            self._verified[token] = (caller, good_until)
+        return caller
+
+    async def _verify(self, token: str) -> tuple[Caller, float]:
+        """Every check of the token; the caller it names and when it expires (its `exp`)."""
         try:
             header = jwt.get_unverified_header(token)
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
@@ -157,7 +187,7 @@ class Authenticator:
         reference = claims.get(population.settings.id_claim)
         if not isinstance(reference, str) or not is_valid_reference(reference):
             raise AuthenticationFailed("token_invalid", f"the token does not name a {population.kind} in a valid form")
-        return Caller(population.kind, reference)
+        return Caller(population.kind, reference), float(claims["exp"])
 
 
 def _bearer_token(authorization: str | None) -> str:

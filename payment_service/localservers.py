@@ -189,6 +189,11 @@ class LocalPostgres:
             ]
         )
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process ID (its backends are its children)."""
+        return int((self.data_dir / "postmaster.pid").read_text().split()[0])
+
     def halt(self, mode: str = "fast") -> None:
         """Stops the server but keeps its data (mode: smart, fast or immediate)."""
         self._run_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop"])
@@ -299,6 +304,12 @@ class LocalRedis:
     @property
     def url(self) -> str:
         return f"redis://{LOOPBACK}:{self.port}/0"
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise RuntimeError("the Redis server is not running")
+        return self.process.pid
 
 
 class ThreadedUvicorn:

@@ -36,11 +36,23 @@ _SECRETS = (
 )
 
 
+# Short values found to need no masking (messages, methods, routes, error types: most of every
+# line), so they are checked once. Only what is logged unchanged anyway is kept; bounded.
+_CLEAN: set[str] = set()
+_MAX_CLEAN, _MAX_CLEAN_LENGTH = 4096, 128
+
+
 def scrub(text: str) -> str:
     """text with credentials and card numbers masked."""
+    if text in _CLEAN:
+        return text
+    masked = text
     for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return mask_card_numbers(text)
+        masked = pattern.sub(replacement, masked)
+    masked = mask_card_numbers(masked)
+    if masked == text and len(text) <= _MAX_CLEAN_LENGTH and len(_CLEAN) < _MAX_CLEAN:
+        _CLEAN.add(text)
+    return masked
 
 
 class JsonLinesFormatter(logging.Formatter):

@@ -21,7 +21,7 @@ from tools.lock_pins import dependency_closure, pinned_lines
 HERE = Path(__file__).resolve().parent
 LOCK_FILE = HERE.parent / "Pipfile.lock"
 REQUIREMENTS_FILE = HERE / "requirements.txt"
-RUNTIME_PACKAGES = ("fastapi", "uvicorn", "asyncpg", "redis", "boto3", "pyjwt", "cryptography")
+RUNTIME_PACKAGES = ("fastapi", "uvicorn", "uvloop", "httptools", "asyncpg", "redis", "boto3", "pyjwt", "cryptography")
 
 
 def runtime_closure(roots: tuple[str, ...] = RUNTIME_PACKAGES) -> set[str]:

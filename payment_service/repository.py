@@ -24,47 +24,52 @@ def _payment(row: asyncpg.Record) -> Payment:
     return Payment(**{name: row[name] for name in Payment.model_fields})
 
 
+# The payment and its audit row in one statement: atomic as every statement is, and one round trip.
+_INSERT_WITH_EVENT = f"""
+    WITH created AS (
+        INSERT INTO payments
+            (idempotency_key, request_fingerprint, merchant_reference, customer_reference, amount_minor, currency)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (merchant_reference, idempotency_key) DO NOTHING
+        RETURNING {COLUMNS}
+    ), audit AS (
+        INSERT INTO payment_events (payment_id, event_type) SELECT id, 'payment.created' FROM created
+    )
+    SELECT {COLUMNS} FROM created
+"""
+_EXISTING = (
+    f"SELECT {COLUMNS}, request_fingerprint FROM payments WHERE merchant_reference = $1 AND idempotency_key = $2"
+)
+
+
 async def insert_once(
     connection: asyncpg.Connection, key: str, fingerprint: str, request: PaymentRequest
 ) -> StoredPayment:
     """Stores the payment unless its merchant already used the key; returns what is stored.
 
-    The transaction pins READ COMMITTED whatever the role's or server's default: ON CONFLICT DO
-    NOTHING waits for a concurrent insert of the same merchant and key to commit or roll back, and
-    the SELECT after it takes a new snapshot that sees that committed row. (Under REPEATABLE READ
-    the conflict is a serialization failure instead.) So concurrent duplicates all get the one
-    payment, and no request ever sees a unique violation.
+    The insert and its audit row are one statement, so they commit together or not at all. Sessions
+    run READ COMMITTED whatever the role's or server's default (database.py pins it at connect): ON
+    CONFLICT DO NOTHING waits for a concurrent insert of the same merchant and key to commit or roll
+    back, and the SELECT after it, a statement of its own, takes a new snapshot that sees that
+    committed row. (Under REPEATABLE READ the conflict is a serialization failure instead.) So
+    concurrent duplicates all get the one payment, and no request ever sees a unique violation.
     """
     merchant = request.merchant_reference
-    async with connection.transaction(isolation="read_committed"):
-        row = await connection.fetchrow(
-            f"""
-            INSERT INTO payments
-                (idempotency_key, request_fingerprint, merchant_reference, customer_reference, amount_minor, currency)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (merchant_reference, idempotency_key) DO NOTHING
-            RETURNING {COLUMNS}
-            """,
-            key,
-            fingerprint,
-            merchant,
-            request.customer_reference,
-            request.amount_minor,
-            request.currency,
-        )
-        if row is not None:
-            await connection.execute(
-                "INSERT INTO payment_events (payment_id, event_type) VALUES ($1, 'payment.created')", row["id"]
-            )
-            return StoredPayment(_payment(row), fingerprint, created=True)
-        existing = await connection.fetchrow(
-            f"SELECT {COLUMNS}, request_fingerprint FROM payments WHERE merchant_reference = $1 AND idempotency_key = $2",
-            merchant,
-            key,
-        )
-        if existing is None:  # the conflicting row was committed, so a new statement sees it
-            raise RuntimeError("idempotency key conflict without a visible row")
-        return StoredPayment(_payment(existing), existing["request_fingerprint"], created=False)
+    row = await connection.fetchrow(
+        _INSERT_WITH_EVENT,
+        key,
+        fingerprint,
+        merchant,
+        request.customer_reference,
+        request.amount_minor,
+        request.currency,
+    )
+    if row is not None:
+        return StoredPayment(_payment(row), fingerprint, created=True)
+    existing = await connection.fetchrow(_EXISTING, merchant, key)
+    if existing is None:  # the conflicting row was committed, so a new statement sees it
+        raise RuntimeError("idempotency key conflict without a visible row")
+    return StoredPayment(_payment(existing), existing["request_fingerprint"], created=False)
 
 
 async def fetch_replay(

@@ -8,6 +8,7 @@ import pytest
 
 from constructs_lib.certificate import DnsValidatedCertificate, DnsValidatedCertificateProps
 from constructs_lib.load_balancer import TLS_POLICY, PublicLoadBalancerProps
+from payment_service.healthcheck import LIVENESS_PATH
 from tests.support.constructs import TEST_NAMING, synth_construct
 from tests.support.runtime import ALTERNATIVE, DOMAIN, HOSTED_ZONE, AccessLogs, address
 
@@ -63,13 +64,15 @@ def test_http_listener_only_redirects_to_https(runtime):
 
 @pytest.mark.req("APP-6")
 def test_target_groups_check_the_health_path_with_10_s_timeout_and_5_failures(runtime):
+    # The service's liveness path: 200 while PostgreSQL answers, also during a Redis outage
+    # (tests/payment_service/test_payment_health.py), so a cache outage drains no target.
     groups = {g["name"]: g for g in runtime.resources("aws_lb_target_group").values()}
     assert set(groups) == {"meridian-blue-test", "meridian-green-test"}
     for group in groups.values():
         assert (group["target_type"], group["port"]) == ("ip", 8080)
         check = group["health_check"]
         assert (check["path"], check["timeout"], check["unhealthy_threshold"], check["matcher"]) == (
-            "/health",
+            LIVENESS_PATH,
             10,
             5,
             "200",

@@ -7,6 +7,7 @@ privilege escalation themselves.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -17,6 +18,8 @@ from constructs_lib.fargate_task import FargateTask, FargateTaskProps
 from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.log_group import LogSettings
 from constructs_lib.payment_tasks import HEALTH_CHECK
+from payment_service.app import create_app
+from payment_service.config import ConfigError, Settings
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, synth_construct
 from tests.support.runtime import REDIS, address, container, role_policy, task_definition
 from tests.support.synth import ROOT
@@ -84,6 +87,7 @@ def test_service_environment_names_cache_stream_region_delay_and_one_worker_per_
     environment = {e["name"]: e["value"] for e in container(runtime, SERVICE)["environment"]}
     assert environment["REDIS_URL"] == f"rediss://{REDIS.endpoint}:6379/0"  # TLS to the cache
     assert environment["REDIS_USER"] == REDIS.user_name
+    assert environment["REDIS_REPLICATION_GROUP_ID"] == REDIS.replication_group_id
     assert environment["PAYMENT_EVENTS_STREAM"] == f"${{{address(runtime, 'aws_kinesis_stream', 'stream')}.name}}"
     assert environment["AWS_REGION"] == TEST_REGION
     assert environment["STARTUP_DELAY_SECONDS"] == "30"
@@ -91,6 +95,68 @@ def test_service_environment_names_cache_stream_region_delay_and_one_worker_per_
     assert definition["cpu"] == "2048" and environment["WEB_CONCURRENCY"] == "2"
     assert environment["UVICORN_PORT"] == "8080"
     assert container(runtime, SERVICE)["portMappings"] == [{"containerPort": 8080, "protocol": "tcp", "name": "http"}]
+
+
+TERRAFORM_REFERENCE = re.compile(r"\$\{[^}]*\}")
+
+
+def _environment_at_run_time(runtime, family: str) -> dict[str, str]:
+    """The container's environment with each Terraform reference replaced by a value of its own, as
+    ECS hands it to the process once the references are resolved."""
+    return {
+        e["name"]: TERRAFORM_REFERENCE.sub(
+            lambda ref: f"tf{hashlib.sha256(ref.group(0).encode()).hexdigest()[:12]}", e["value"]
+        )
+        for e in container(runtime, family)["environment"]
+    }
+
+
+def _refusal(start, env: dict[str, str]) -> str | None:
+    try:
+        start(env)
+    except ConfigError as error:
+        return str(error)
+    return None
+
+
+def _start_service(env: dict[str, str]) -> None:
+    create_app(Settings.from_env(env))  # the service's own start-up checks; it connects to nothing yet
+
+
+@pytest.mark.req("APP-3")
+@pytest.mark.req("DATA-5")
+def test_the_service_starts_with_the_synthesized_environment_as_a_deployed_task(runtime):
+    # GIVEN the service's environment as the task definition sets it
+    env = _environment_at_run_time(runtime, SERVICE)
+    # WHEN the service's own configuration code reads it, THEN it starts: nothing it refuses to run without is missing
+    assert _refusal(_start_service, env) is None
+    settings = Settings.from_env(env)
+    # AND it is the deployed shape: the rotating secret, Redis over TLS as the IAM user of the
+    # replication group (no AUTH token anywhere), and the two user pools of the props
+    assert settings.database.secret_arn and not settings.database.url
+    assert settings.redis.tls and settings.redis.iam_auth and not settings.redis.auth_token
+    assert (settings.redis.user, settings.redis.replication_group_id) == (REDIS.user_name, REDIS.replication_group_id)
+    assert settings.auth is not None
+    for population in (settings.auth.merchants, settings.auth.customers):
+        assert (
+            population.issuer.startswith("https://")
+            and population.jwks_url == f"{population.issuer}/.well-known/jwks.json"
+        )
+    # AND each setting whose absence the configuration refuses is named by that refusal
+    refusals = {name: _refusal(_start_service, {k: v for k, v in env.items() if k != name}) for name in env}
+    required = {name for name, refusal in refusals.items() if refusal}
+    assert required >= {"DB_SECRET_ARN", "REDIS_USER", "AWS_REGION"} | {
+        name for name in env if name.endswith(("_ISSUER", "_AUDIENCE"))
+    }
+    assert all(name in refusals[name] for name in required), refusals
+
+
+@pytest.mark.req("APP-3")
+def test_the_migration_starts_with_the_synthesized_environment_and_logs_in_as_master(runtime):
+    env = _environment_at_run_time(runtime, MIGRATE)
+    assert _refusal(Settings.from_env, env) is None
+    settings = Settings.from_env(env).database
+    assert settings.secret_arn and settings.master_secret_arn and settings.secret_arn != settings.master_secret_arn
 
 
 @pytest.mark.req("APP-3")

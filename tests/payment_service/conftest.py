@@ -22,9 +22,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 import redis
+from moto.server import ThreadedMotoServer
 
 from payment_service.app import create_app
 from payment_service.config import Settings
@@ -116,6 +118,24 @@ def identity():
     provider = LocalIdentityProvider()
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def secrets_manager():
+    """A Secrets Manager emulator (moto) on loopback; its client, whose endpoint a subprocess can use."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request is noise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    client = boto3.client(
+        "secretsmanager",
+        region_name="eu-west-1",
+        endpoint_url=f"http://{host}:{port}",
+        aws_access_key_id="test-only",
+        aws_secret_access_key="test-only",
+    )
+    yield client
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -233,3 +233,43 @@ def test_the_api_does_not_start_without_caller_identity(base_env):
     assert Settings.from_env(anonymous_env).auth is None  # `migrate` needs no identity provider
     with pytest.raises(ConfigError, match="no anonymous callers"):
         create_app(Settings.from_env(anonymous_env))
+
+
+@pytest.mark.asyncio
+async def test_a_verified_token_is_checked_once_until_it_expires_or_five_minutes_pass(
+    identity, base_env, monkeypatch, merchant
+):
+    # GIVEN an authenticator with its own clock, counting full verifications
+    verifications = []
+    verify = identity_module._verified_claims
+    monkeypatch.setattr(identity_module, "_verified_claims", lambda *args: verifications.append(1) or verify(*args))
+    now = [time.time()]
+    authenticator = identity_module.Authenticator(Settings.from_env(base_env).auth, clock=lambda: now[0])
+    token = identity.merchant_token(merchant, exp=int(now[0]) + 3600)
+    # WHEN the same token comes again and again
+    callers = [await authenticator.caller(f"Bearer {token}") for _ in range(3)]
+    # THEN it was verified once and names the same caller each time
+    assert callers == [identity_module.Caller("merchant", merchant)] * 3 and len(verifications) == 1
+    # AND after five minutes it is verified again; a different token of the same merchant is verified on its own
+    now[0] += identity_module.VERIFIED_TTL_SECONDS
+    await authenticator.caller(f"Bearer {token}")
+    await authenticator.caller(f"Bearer {identity.merchant_token(merchant)}")
+    assert len(verifications) == 3
+    # AND a token is never remembered past its own expiry
+    short = identity.merchant_token(merchant, exp=int(now[0]) + 60)
+    await authenticator.caller(f"Bearer {short}")
+    now[0] += 60
+    await authenticator.caller(f"Bearer {short}")  # the library's leeway still accepts it: checked again
+    assert len(verifications) == 5
+
+
+@pytest.mark.asyncio
+async def test_a_token_that_fails_a_check_is_never_remembered(identity, base_env, merchant):
+    authenticator = identity_module.Authenticator(Settings.from_env(base_env).auth)
+    good = identity.merchant_token(merchant)
+    forged = good[: good.rindex(".") + 1] + "A" * len(good[good.rindex(".") + 1 :])
+    expired = identity.merchant_token(merchant, exp=int(time.time()) - 120)
+    for token in (forged, expired, forged, expired):
+        with pytest.raises(identity_module.AuthenticationFailed):
+            await authenticator.caller(f"Bearer {token}")
+    assert await authenticator.caller(f"Bearer {good}") == identity_module.Caller("merchant", merchant)

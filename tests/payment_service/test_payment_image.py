@@ -23,47 +23,13 @@ from docker.utils.build import exclude_paths
 
 from config.model import ENVIRONMENTS
 from payment_service import config, pinned_requirements, rds_ca_bundle
+from payment_service.dockerfile import exec_form, stages, steps
 from payment_service.localservers import free_port
 
 pytestmark = pytest.mark.req("APP-1")
 SERVICE_DIR = Path(pinned_requirements.__file__).resolve().parent
 REPO_ROOT = SERVICE_DIR.parent
 BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|cc|make|build-essential|apt-get|apk|pip3? install)\b")
-
-
-def instructions(dockerfile: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
-    text = re.sub(
-        r"\\\n",
-        " ",
-        "\n".join(line for line in dockerfile.read_text().splitlines() if not line.lstrip().startswith("#")),
-    )
-    return [
-        (line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in text.splitlines() if line.strip()
-    ]
-
-
-def stages(dockerfile: Path) -> list[dict]:
-    """Each stage's base image (build arguments resolved) and its instructions."""
-    global_args, result = {}, []
-    for keyword, arguments in instructions(dockerfile):
-        if keyword == "ARG" and not result:
-            name, _, default = arguments.partition("=")
-            global_args[name] = default
-        elif keyword == "FROM":
-            base = re.sub(r"\$\{(\w+)\}", lambda m: global_args[m.group(1)], arguments.split()[0])
-            result.append({"base": base, "name": arguments.split()[-1], "steps": []})
-        else:
-            result[-1]["steps"].append((keyword, arguments))
-    return result
-
-
-def steps(stage: dict, keyword: str) -> list[str]:
-    return [arguments for kind, arguments in stage["steps"] if kind == keyword]
-
-
-def exec_form(arguments: str) -> list[str]:
-    return json.loads(arguments[arguments.index("[") :])
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +65,19 @@ def test_the_healthcheck_runs_python_which_the_runtime_base_provides(runtime):
     assert "healthcheck.py" in build_context(SERVICE_DIR), "the module the HEALTHCHECK runs is in the image"
 
 
+@pytest.mark.req("APP-3")
+def test_the_image_healthcheck_keeps_a_task_without_redis_healthy(runtime, service, launch, cli):
+    # GIVEN the HEALTHCHECK command exactly as the Dockerfile (and so the ECS task definition) runs it
+    command = exec_form(steps(runtime, "HEALTHCHECK")[0])
+    assert command[:3] == ["python", "-m", "payment_service"]
+    # WHEN it checks a task whose Redis is down, and one whose PostgreSQL is down
+    without_redis = launch(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    without_postgres = launch(DATABASE_URL=f"postgresql://nobody:pw@127.0.0.1:{free_port()}/none")
+    codes = [cli(command[3], {"UVICORN_PORT": str(s.port)}).returncode for s in (without_redis, without_postgres)]
+    # THEN a cache outage does not fail the container (ECS would replace every task), a database outage does
+    assert codes == [0, 1]
+
+
 def test_the_port_is_declared_once_for_uvicorn_expose_and_the_healthcheck(runtime):
     environment = " ".join(steps(runtime, "ENV"))
     assert f"UVICORN_PORT={steps(runtime, 'EXPOSE')[0]}" in environment
@@ -111,11 +90,11 @@ def build_context(service_dir: Path) -> set[str]:
 
 
 def files_the_image_needs(runtime: dict) -> set[str]:
-    """Every module the service, its migrations and its HEALTHCHECK import, the pins the builder
-    installs, the files the CMD names and the RDS CA bundle the service trusts by default."""
+    """Every module the service, its `serve` command, its migrations and its HEALTHCHECK import, the
+    pins the builder installs, the files the CMD names and the RDS CA bundle the service trusts by default."""
     probe = (
-        "import sys, payment_service.app, payment_service.__main__, payment_service.migrations, "
-        "payment_service.healthcheck; print(' '.join(sys.modules))"
+        "import sys, payment_service.app, payment_service.__main__, payment_service.serve, "
+        "payment_service.migrations, payment_service.healthcheck; print(' '.join(sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True

@@ -2,33 +2,13 @@
 re-reading the secret and rebuilding the pool; the Redis AUTH token can come from a secret (APP-1)."""
 
 import json
-import logging
 import uuid
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from payment_service.credentials import SecretsManagerReader
 
 pytestmark = pytest.mark.req("APP-1")
-
-
-@pytest.fixture(scope="module")
-def secrets_manager():
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request is noise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    client = boto3.client(
-        "secretsmanager",
-        region_name="eu-west-1",
-        endpoint_url=f"http://{host}:{port}",
-        aws_access_key_id="test-only",
-        aws_secret_access_key="test-only",
-    )
-    yield client
-    server.stop()
 
 
 @pytest.fixture

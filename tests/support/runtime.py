@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
 from cdktf_cdktf_provider_aws.efs_access_point import EfsAccessPoint
 from cdktf_cdktf_provider_aws.efs_file_system import EfsFileSystem
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream
@@ -46,6 +48,7 @@ REDIS = RedisAccess(
     endpoint="master.meridian-test.cache.amazonaws.com",
     user_name="payment-service",
     user_arn=f"arn:aws:elasticache:{TEST_REGION}:{TEST_ACCOUNT}:user:payment-service",
+    replication_group_id="meridian-test",
     replication_group_arn=f"arn:aws:elasticache:{TEST_REGION}:{TEST_ACCOUNT}:replicationgroup:meridian-test",
 )
 KEY_PURPOSES = ("logs", "secrets", "s3", "sns", "ecr", "kinesis", "efs")
@@ -65,6 +68,28 @@ class TestStream:
 
     def grant_write(self, role: ServiceRole) -> None:
         role.add_to_policy(Statement(sid="WriteStream", actions=["kinesis:PutRecord"], resources=[self._stream.arn]))
+
+
+class TestUserPool:
+    """A population's user pool as the edge's UserPool offers it: issuer, keys and app client."""
+
+    def __init__(self, scope, population: str) -> None:
+        self._pool = CognitoUserPool(scope, f"{population}-pool", name=f"meridian-{population}-test")
+        self._client = CognitoUserPoolClient(
+            scope, f"{population}-client", name=f"meridian-{population}-app-test", user_pool_id=self._pool.id
+        )
+
+    @property
+    def issuer_url(self) -> str:
+        return f"https://{self._pool.endpoint}"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.issuer_url}/.well-known/jwks.json"
+
+    @property
+    def client_id(self) -> str:
+        return self._client.id
 
 
 @dataclass(frozen=True)
@@ -124,6 +149,8 @@ def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = Tru
             documents=documents,
             alerts=alerts,
             efs=EfsMount(file_system.id, file_system.arn, access_point.id, access_point.arn, "/mnt/documents"),
+            merchant_pool=TestUserPool(stack, "merchants"),
+            customer_pool=TestUserPool(stack, "customers"),
         ),
     )
     alb_logs = S3Bucket(stack, "alb-logs", bucket="meridian-alb-logs-test")
