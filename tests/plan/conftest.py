@@ -6,7 +6,6 @@ every stack is then planned again with the real provider, reading those producer
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,13 +54,9 @@ PASSWORD_LOG = "MERIDIAN_OFFLINE_PASSWORD_LOG"
 def generated_passwords(tmp_path_factory):
     """The file the stand-in records generated passwords in while the session's stacks plan and apply (SEC-3)."""
     log = tmp_path_factory.mktemp("passwords") / "generated"
-    before = os.environ.get(PASSWORD_LOG)
-    os.environ[PASSWORD_LOG] = str(log)
-    yield log
-    if before is None:
-        os.environ.pop(PASSWORD_LOG, None)
-    else:
-        os.environ[PASSWORD_LOG] = before
+    with pytest.MonkeyPatch.context() as session_env:
+        session_env.setenv(PASSWORD_LOG, str(log))
+        yield log
 
 
 @pytest.fixture(scope="session")
