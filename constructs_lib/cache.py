@@ -134,6 +134,7 @@ class RedisCache(Construct):
             endpoint=self.primary_endpoint,
             user_name=self.user_name,
             user_arn=self.user_arn,
+            replication_group_id=self._group.replication_group_id,
             replication_group_arn=self.arn,
             port=self.port,
         )
