@@ -6,12 +6,14 @@ every stack is then planned again with the real provider, reading those producer
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support.altered_stack import AlteredStack
 from tools.tfplan.environment import plan_stacks
 from tools.tfplan.plan import Plan
 from tools.tfplan.workspace import StackWorkspace, prepare, provider_mode
@@ -44,6 +46,15 @@ def _plan_environment(synth, work_root) -> dict[str, PlannedStack]:
             workspace, workspace.validate(), plan, applied.workspace, applied.workspace.outputs()
         )
     return planned
+
+
+@pytest.fixture(scope="session")
+def altered_dev_primary(dev, tmp_path_factory) -> Iterator[AlteredStack]:
+    """The dev primary stack, initialized once, for tests that validate it with one change (DC-4, DC-9)."""
+    (workspace,) = [w for w in prepare(dev.outdir, tmp_path_factory.mktemp("altered")) if w.name.endswith("-primary")]
+    stack = AlteredStack(workspace)
+    yield stack
+    stack.restore()
 
 
 # The stand-in appends every password it generates to this file (tools/aws-offline-provider/ephemeral.go).

@@ -6,12 +6,9 @@ validate`), and a stack given a deprecated argument, block or attribute read get
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from tests.support.synth import ROLES
-from tools.tfplan.workspace import prepare
 
 
 @pytest.mark.req("DC-9")
@@ -19,17 +16,6 @@ from tools.tfplan.workspace import prepare
 def test_no_stack_uses_a_deprecated_argument_resource_or_attribute(planned, env):
     diagnostics = [d for role in ROLES for d in planned[env][role].validation["diagnostics"]]
     assert [d for d in diagnostics if "deprecat" in (d["summary"] + d.get("detail", "")).lower()] == []
-
-
-@pytest.fixture(scope="module")
-def primary(dev, tmp_path_factory):
-    (workspace,) = [
-        w for w in prepare(dev.outdir, tmp_path_factory.mktemp("deprecations")) if w.name.endswith("-primary")
-    ]
-    workspace.init()
-    original = workspace.config
-    yield workspace, original
-    workspace.write_config(original)
 
 
 def bucket_acl(config):
@@ -67,18 +53,10 @@ CASES = [
 
 @pytest.mark.req("DC-9")
 @pytest.mark.parametrize("mutate,message", CASES, ids=[case[0].__name__ for case in CASES])
-def test_a_deprecated_argument_makes_validate_warn(primary, mutate, message):
-    workspace, original = primary
+def test_a_deprecated_argument_makes_validate_warn(altered_dev_primary, mutate, message):
     # GIVEN the dev primary stack using one deprecated argument, block or attribute
-    broken = copy.deepcopy(original)
-    mutate(broken)
-    workspace.write_config(broken)
-    try:
-        # WHEN Terraform validates it
-        result = workspace.validate()
-    finally:
-        workspace.write_config(original)
+    # WHEN Terraform validates it
+    result, details = altered_dev_primary.validate(mutate)
     # THEN it is valid but warns, so the zero-warnings gate (DC-4) fails
     assert result["valid"] is True and result["warning_count"] >= 1, result
-    details = " ".join(f"{d['summary']}: {d.get('detail', '')}" for d in result["diagnostics"])
     assert message in details, details

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
-
-from tools.tfplan.workspace import prepare
-
-
-@pytest.fixture(scope="module")
-def primary(dev, tmp_path_factory):
-    (workspace,) = [w for w in prepare(dev.outdir, tmp_path_factory.mktemp("gate")) if w.name.endswith("-primary")]
-    workspace.init()
-    original = workspace.config
-    yield workspace, original
-    workspace.write_config(original)
 
 
 def _first(config: dict, type_: str) -> tuple[str, dict]:
@@ -52,25 +39,16 @@ CASES = [
 
 @pytest.mark.req("DC-4")
 @pytest.mark.parametrize("break_config,message", CASES, ids=[c[0].__name__ for c in CASES])
-def test_terraform_rejects_a_broken_stack_with_its_own_message(primary, break_config, message):
-    workspace, original = primary
+def test_terraform_rejects_a_broken_stack_with_its_own_message(altered_dev_primary, break_config, message):
     # GIVEN the dev primary stack with one defect
-    broken = copy.deepcopy(original)
-    break_config(broken)
-    workspace.write_config(broken)
-    try:
-        # WHEN Terraform validates it
-        result = workspace.validate()
-    finally:
-        workspace.write_config(original)
+    # WHEN Terraform validates it
+    result, details = altered_dev_primary.validate(break_config)
     # THEN validation fails, and says why in Terraform's words
     assert result["valid"] is False and result["error_count"] >= 1
-    details = " ".join(f"{d['summary']}: {d.get('detail', '')}" for d in result["diagnostics"])
     assert message in details, details
 
 
 @pytest.mark.req("DC-4")
-def test_the_unbroken_stack_validates(primary):
-    workspace, original = primary
-    workspace.write_config(original)
-    assert workspace.validate()["valid"] is True
+def test_the_unbroken_stack_validates(altered_dev_primary):
+    result, details = altered_dev_primary.validate()
+    assert result["valid"] is True, details
