@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Literal, get_args
+from typing import ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -42,6 +42,9 @@ MIN_DAYS_IN_COLD_STORAGE = 90
 
 # CloudWatch Logs accepts only these retention periods; a year count maps onto one of them.
 LOG_RETENTION_DAYS_BY_YEARS = {1: 365, 2: 731, 3: 1096, 5: 1827, 6: 2192, 7: 2557, 8: 2922, 9: 3288, 10: 3653}
+
+# AWS Budgets' quota of notifications per budget; each forecast or actual percentage is one.
+MAX_BUDGET_NOTIFICATIONS = 5
 
 AccountId = str
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -514,6 +517,119 @@ class Service(_Frozen):
         return max(1, self.cpu_units // 1024)
 
 
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$")
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?$")
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+# What each alert-subscription protocol's endpoint looks like, and how the error describes it.
+SUBSCRIPTION_ENDPOINTS = {
+    "email": (_EMAIL, "an e-mail address like oncall@example.org"),
+    "https": (_HTTPS_URL, "an https:// URL of a webhook that confirms the subscription"),
+    "sms": (_PHONE, "a phone number in E.164 form like +14155550100"),
+}
+
+
+class AlertSubscription(_Frozen):
+    """Who hears the region's alarms and the budget: one SNS subscription of each alert topic."""
+
+    protocol: Literal["email", "https", "sms"] = Field(description="SNS protocol; e-mail asks its owner to confirm")
+    endpoint: str = Field(description="the address, URL or phone number of the protocol")
+
+    @model_validator(mode="after")
+    def _endpoint_fits_protocol(self) -> AlertSubscription:
+        pattern, allowed = SUBSCRIPTION_ENDPOINTS[self.protocol]
+        if not pattern.match(self.endpoint):
+            raise ValueError(f"{self.protocol} endpoint {self.endpoint!r} is not one; allowed: {allowed}")
+        return self
+
+
+class AlarmThresholds(_Frozen):
+    """When each CloudWatch alarm of a region fires (OPS-3); prod's are stricter than dev's.
+
+    `STRICTER` says which way is stricter for each field: a lower limit fires earlier on a value that
+    rises (CPU, latency, lag), a higher one on a value that falls (free storage).
+    """
+
+    alb_5xx_percent: float = Field(gt=0, le=100, description="5xx answers (load balancer and targets), % of requests")
+    alb_p99_latency_ms: int = Field(ge=10, le=60000, description="99th percentile target response time, ms")
+    ecs_cpu_percent: int = Field(ge=1, le=100, description="payment service CPU, % of its tasks' reservation")
+    ecs_memory_percent: int = Field(ge=1, le=100, description="payment service memory, % of its tasks' reservation")
+    db_cpu_percent: int = Field(ge=1, le=100, description="Aurora CPU of the busiest instance, %")
+    db_free_local_storage_mib: int = Field(
+        ge=256, description="Aurora FreeLocalStorage (temporary tables, logs) of the fullest instance, MiB"
+    )
+    db_replica_lag_ms: int = Field(ge=10, le=600000, description="Aurora replica lag within the region, ms")
+    db_global_replication_lag_ms: int = Field(
+        ge=100, le=3600000, description="Aurora global database lag behind the primary region (secondary only), ms"
+    )
+    cache_cpu_percent: int = Field(ge=1, le=100, description="Redis engine CPU of the busiest node, %")
+    cache_memory_percent: int = Field(ge=1, le=100, description="Redis memory used of maxmemory, busiest node, %")
+    lambda_errors: int = Field(ge=0, le=100000, description="errors of one function in 5 minutes")
+    lambda_throttles: int = Field(ge=0, le=100000, description="throttled invocations of one function in 5 minutes")
+    stream_iterator_age_ms: int = Field(ge=1000, le=86400000, description="age of the oldest unread payment event, ms")
+
+    STRICTER: ClassVar[dict[str, Literal["lower", "higher"]]] = {"db_free_local_storage_mib": "higher"}
+
+    def looser_than(self, other: AlarmThresholds) -> list[str]:
+        """The fields in which these thresholds are not strictly stricter than `other`'s."""
+        looser = []
+        for name in type(self).model_fields:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            stricter = mine > theirs if self.STRICTER.get(name) == "higher" else mine < theirs
+            if not stricter:
+                looser.append(name)
+        return looser
+
+
+class BudgetAlerts(_Frozen):
+    """When the monthly budget notifies the alert topic (OPS-4), in % of capacity.monthly_budget_usd."""
+
+    forecast_percent: tuple[int, ...] = Field(description="forecast month-end cost reaches these %")
+    actual_percent: tuple[int, ...] = Field(description="actual cost so far reaches these %")
+
+    @field_validator("forecast_percent", "actual_percent")
+    @classmethod
+    def _percentages(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value:
+            raise ValueError("no percentage; allowed: one or more of 1 to 1000, like [80, 100]")
+        for percent in value:
+            if not 1 <= percent <= 1000:
+                raise ValueError(f"{percent}% is not a budget threshold; allowed: 1 to 1000")
+        if list(value) != sorted(set(value)):
+            raise ValueError(f"{list(value)} repeats or is unordered; allowed: rising percentages, each once")
+        return value
+
+    @model_validator(mode="after")
+    def _within_notification_quota(self) -> BudgetAlerts:
+        count = len(self.forecast_percent) + len(self.actual_percent)
+        if count > MAX_BUDGET_NOTIFICATIONS:
+            raise ValueError(
+                f"{count} budget notifications; allowed: at most {MAX_BUDGET_NOTIFICATIONS} "
+                "forecast and actual percentages together (AWS Budgets' notifications per budget)"
+            )
+        return self
+
+
+class Operations(_Frozen):
+    """Who is told, and when: the alert topics' subscriptions, alarm thresholds, budget alerts (OPS-3, OPS-4)."""
+
+    alert_subscriptions: tuple[AlertSubscription, ...] = Field(
+        description="subscribers of each region's alert topic (alarms; the primary's also gets the budget)"
+    )
+    alarms: AlarmThresholds
+    budget_alerts: BudgetAlerts
+
+    @field_validator("alert_subscriptions")
+    @classmethod
+    def _someone_listens(cls, value: tuple[AlertSubscription, ...]) -> tuple[AlertSubscription, ...]:
+        if not value:
+            raise ValueError("no subscriber; allowed: one or more, or nobody hears an alarm")
+        endpoints = [(s.protocol, s.endpoint) for s in value]
+        repeated = sorted({e for p, e in endpoints if endpoints.count((p, e)) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} subscribed twice; allowed: each endpoint once")
+        return value
+
+
 class EnvironmentConfig(_Frozen):
     """Everything that distinguishes one Meridian environment from another."""
 
@@ -534,6 +650,7 @@ class EnvironmentConfig(_Frozen):
     )
     tags: Tags
     service: Service
+    operations: Operations
 
     @field_validator("project")
     @classmethod

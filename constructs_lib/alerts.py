@@ -1,11 +1,20 @@
-"""The operators' alert topic: CMK-encrypted SNS that CloudWatch alarms and Budgets publish to."""
+"""The operators' alert topic: CMK-encrypted SNS that CloudWatch alarms and Budgets publish to (OPS-3, OPS-4).
+
+    topic.subscribe("email", "oncall@example.org")            # people hear it (config: operations)
+    topic.allow_publish_from_service("budgets.amazonaws.com")  # the topic policy admits the service
+    topic.grant_publish(role)                                  # a role of this account publishes
+
+An e-mail or https subscriber confirms once, from the message SNS sends, before it receives alerts.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 from constructs_lib.kms import CustomerKey
@@ -31,6 +40,16 @@ class AlertTopic(Construct):
     @property
     def arn(self) -> str:
         return self._topic.arn
+
+    def subscribe(self, protocol: str, endpoint: str) -> None:
+        """Send every alert to one subscriber (email, https or sms; validated by config)."""
+        SnsTopicSubscription(
+            self,
+            f"subscriber-{protocol}-{re.sub(r'[^a-z0-9]+', '-', endpoint.lower()).strip('-')}",
+            topic_arn=self.arn,
+            protocol=protocol,
+            endpoint=endpoint,
+        )
 
     def allow_publish_from_service(self, service_principal: str) -> None:
         """Let an AWS service (cloudwatch.amazonaws.com, budgets.amazonaws.com) publish for this account."""

@@ -1,4 +1,9 @@
-"""A monthly cost budget with forecast and actual alerts to the operators' topic (OPS-4)."""
+"""A monthly cost budget with forecast and actual alerts to the operators' topic (OPS-4).
+
+One notification per configured percentage of the limit: FORECASTED fires when AWS forecasts the
+month to end above it, ACTUAL when the cost so far passes it. The topic's policy admits Budgets as a
+publisher (`allow_publish_from_service`); the SNS key's policy already does (constructs_lib/kms.py).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,12 @@ class MonthlyBudgetProps:
     name: str
     limit_usd: int
     alert_topic: AlertTopic
-    forecast_threshold_percent: int = 90  # warn while there is still time to act
-    actual_threshold_percent: int = 100
+    forecast_percents: tuple[int, ...] = (90,)  # warn while there is still time to act
+    actual_percents: tuple[int, ...] = (100,)
+
+    def __post_init__(self) -> None:
+        if not self.forecast_percents or not self.actual_percents:
+            raise ValueError(f"budget {self.name}: forecast and actual alerts need one percentage or more each")
 
 
 class MonthlyBudget(Construct):
@@ -32,8 +41,8 @@ class MonthlyBudget(Construct):
             limit_unit="USD",
             time_unit="MONTHLY",
             notification=[
-                _alert("FORECASTED", props.forecast_threshold_percent, props.alert_topic),
-                _alert("ACTUAL", props.actual_threshold_percent, props.alert_topic),
+                *(_alert("FORECASTED", percent, props.alert_topic) for percent in props.forecast_percents),
+                *(_alert("ACTUAL", percent, props.alert_topic) for percent in props.actual_percents),
             ],
         )
 

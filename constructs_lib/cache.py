@@ -126,6 +126,11 @@ class RedisCache(Construct):
         self.arn: str = self._group.arn
         self.primary_endpoint: str = self._group.primary_endpoint_address
         self.user_arn: str = app_user.arn
+        # ElastiCache names the group's node clusters <group>-001, -002, ...: CloudWatch files each node's
+        # metrics under that ID (read through the group, so a metric names the group that owns it).
+        self.member_cluster_ids: tuple[str, ...] = tuple(
+            f"{self._group.replication_group_id}-{index:03d}" for index in range(1, props.nodes + 1)
+        )
 
     @property
     def access(self) -> RedisAccess:

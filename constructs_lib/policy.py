@@ -11,8 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import jsii
-from cdktf import IStringProducer, Lazy
+from constructs_lib.lazy import lazy_string
 
 
 @dataclass(frozen=True)
@@ -56,16 +55,7 @@ def trust_document(statements: Sequence[Statement]) -> str:
 
 def lazy_document(statements: Callable[[], Sequence[Statement]]) -> str:
     """A policy rendered at synth, so statements added while wiring (grants) are all included."""
-    return Lazy.string_value(_DocumentProducer(statements))
-
-
-@jsii.implements(IStringProducer)
-class _DocumentProducer:
-    def __init__(self, statements: Callable[[], Sequence[Statement]]) -> None:
-        self._statements = statements
-
-    def produce(self, context) -> str:
-        return document(self._statements())
+    return lazy_string(lambda: document(statements()))
 
 
 def deny_insecure_transport(bucket_arn: str) -> Statement:

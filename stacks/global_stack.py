@@ -22,6 +22,8 @@ class GlobalStack(MeridianStack):
                 name=self.naming.name("monthly-cost"),
                 limit_usd=config.capacity.monthly_budget_usd,
                 alert_topic=primary.alerts,  # a cross-stack reference: cdktf wires it through outputs
+                forecast_percents=config.operations.budget_alerts.forecast_percent,
+                actual_percents=config.operations.budget_alerts.actual_percent,
             ),
         )
         self.output("budget_name", budget.name, "AWS Budgets budget alerting on forecast and actual monthly cost")

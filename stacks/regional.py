@@ -15,6 +15,7 @@ from stacks.base import MeridianStack
 from stacks.data_tier import DataTier
 from stacks.governance import add_config_recorder, add_user_pools
 from stacks.network_stores import NetworkStores
+from stacks.operations import Operations
 
 REGIONAL_KEY_PURPOSES = tuple(purpose for purpose in DATA_CLASSES if purpose != "state")
 
@@ -73,14 +74,19 @@ class RegionalStack(MeridianStack):
         )
         self._outputs(self.stores.tier_outputs())
         self._outputs(self.stores.store_outputs())
+        self.operations = Operations(
+            self, "operations", config=config, naming=self.naming, region=self.region, alerts=self.alerts
+        )
+        self.operations.watch_stores(self.data, self.stores)
+        self._outputs(self.operations.outputs())
         if role == "primary":
-            self.stores.lead_global_database()
+            self.operations.watch_database(self.stores.lead_global_database())
             self._outputs(self.stores.database_outputs())
 
     def stand_by_for(self, primary: RegionalStack) -> None:
         """The secondary region's side of DC-3: replicas of the primary's data, read through its outputs."""
         self.data.replicate_from(primary.data)
-        self.stores.join_global_database(primary.stores)
+        self.operations.watch_database(self.stores.join_global_database(primary.stores), replicates_from=primary.region)
         self._outputs(self.stores.database_outputs())
 
     def _outputs(self, outputs: dict[str, tuple[str, str]]) -> None:

@@ -1,0 +1,72 @@
+"""What the operators of one region see and hear: its dashboard, its alarms, who is subscribed (OPS-2, OPS-3, DC-10).
+
+The regional stack builds `Operations` once and hands it each thing worth watching as it is built:
+`watch_stores` (the payment stream and Redis), `watch_database` (this region's Aurora member; the
+secondary's also for its lag behind the primary region). Each becomes a row of the dashboard and
+the alarms of its kind; what a region does not hand over has neither. Alarms go to the region's
+alert topic, whose subscribers come from the environment's `operations.alert_subscriptions`.
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from config import EnvironmentConfig
+from constructs_lib.alarms import AlarmThresholds, RegionalAlarms, RegionalAlarmsProps
+from constructs_lib.alerts import AlertTopic
+from constructs_lib.aurora import AuroraCluster
+from constructs_lib.dashboard import RegionalDashboard, RegionalDashboardProps
+from constructs_lib.metrics import CacheMetrics, DatabaseMetrics, MetricSource, StreamMetrics
+from constructs_lib.naming import Naming
+from stacks.data_tier import DataTier
+from stacks.network_stores import NetworkStores
+
+
+class Operations(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: EnvironmentConfig,
+        naming: Naming,
+        region: str,
+        alerts: AlertTopic,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.region = region
+        for subscriber in config.operations.alert_subscriptions:
+            alerts.subscribe(subscriber.protocol, subscriber.endpoint)
+        # Dashboard names are account-wide (not regional): the region keeps the two apart.
+        self.dashboard = RegionalDashboard(
+            self, "dashboard", RegionalDashboardProps(name=naming.name("operations", region), region=region)
+        )
+        self.alarms = RegionalAlarms(
+            self,
+            "alarms",
+            RegionalAlarmsProps(
+                naming=naming,
+                alerts=alerts,
+                thresholds=AlarmThresholds(**config.operations.alarms.model_dump()),
+            ),
+        )
+
+    def watch(self, source: MetricSource) -> None:
+        """A row of the dashboard and the alarms of its kind."""
+        self.dashboard.add(source)
+        self.alarms.watch(source)
+
+    def watch_stores(self, data: DataTier, stores: NetworkStores) -> None:
+        self.watch(StreamMetrics(stream_name=data.stream.name))
+        self.watch(CacheMetrics(member_cluster_ids=stores.cache.member_cluster_ids))
+
+    def watch_database(self, member: AuroraCluster, replicates_from: str | None = None) -> None:
+        """This region's Aurora member; `replicates_from` (the primary region) for a secondary member."""
+        self.watch(DatabaseMetrics(cluster_identifier=member.identifier, replicates_from=replicates_from))
+
+    def outputs(self) -> dict[str, tuple[str, str]]:
+        """Name -> (value, description) for the stack's outputs (DC-10)."""
+        return {
+            "dashboard_name": (self.dashboard.name, f"CloudWatch dashboard of {self.region}"),
+            "dashboard_url": (self.dashboard.url, f"Console link to the CloudWatch dashboard of {self.region}"),
+        }
