@@ -399,6 +399,22 @@ class Database(_Frozen):
         return self
 
 
+class FunctionSettings(_Frozen):
+    """One Lambda function's share of the account's concurrency (LAM-3)."""
+
+    reserved_concurrency: int = Field(
+        ge=1, le=1000, description="concurrent executions reserved for (and capping) the function"
+    )
+
+
+class Functions(_Frozen):
+    """The Lambda functions of lambda_src/ (LAM-1, LAM-2, LAM-4), one entry each."""
+
+    rotation: FunctionSettings = Field(description="secret rotation of the database users (primary region)")
+    notifier: FunctionSettings = Field(description="payment notifier: payment events queue to the SNS topic")
+    stream_processor: FunctionSettings = Field(description="stream processor: payments stream to the events queue")
+
+
 class Backup(_Frozen):
     """AWS Backup in both regions (DATA-10): daily and weekly recovery points, copied to the other region."""
 
@@ -642,6 +658,7 @@ class EnvironmentConfig(_Frozen):
     capacity: Capacity
     retention: Retention
     database: Database
+    functions: Functions
     backup: Backup
     deletion_protection: bool = Field(description="protect stateful resources from deletion (on in prod)")
     nat_mode: Literal["gateways", "instances"] = Field(

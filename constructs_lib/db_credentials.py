@@ -17,10 +17,13 @@ How to use (the cluster needs the master password before the secrets can name it
                          master_password_wo_version=credentials.master.password_version)
     credentials.record_endpoint(host=cluster.endpoint, port=cluster.port)   # writes both secret versions
     credentials.grant_read(migrate_task_role)                               # GetSecretValue + kms:Decrypt
+    credentials.rotate_with(rotation_function, every_days=30)               # SEC-4, LAM-1
     credentials.secret_arns                                                 # for outputs and task definitions
 
 Raising `password_version` writes newly generated passwords into both secrets and the cluster in
-one apply; rotation (SEC-4) changes them afterwards without Terraform.
+one apply; rotation (SEC-4) changes them afterwards without Terraform: `rotate_with` attaches the
+rotation Lambda to both secrets, lets Secrets Manager invoke it for each, and grants its role the
+rotation contract's calls on these two secrets and their key only.
 """
 
 from __future__ import annotations
@@ -31,16 +34,25 @@ from dataclasses import dataclass
 import jsii
 from cdktf import Fn
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import SecretsmanagerSecretRotation
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from constructs import Construct, IValidation
 
 from constructs_lib.ephemeral import EphemeralBlock
 from constructs_lib.kms import CustomerKey
+from constructs_lib.lambda_function import LambdaFunction
 from constructs_lib.naming import Naming
 from constructs_lib.policy import Statement, statement_id
 from constructs_lib.service_role import ServiceRole
 
 PASSWORD_LENGTH = 32
+# What a rotation function calls on the secret it rotates (the Secrets Manager rotation contract).
+ROTATION_ACTIONS = [
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+]
 # Characters that break a connection string or its quoting: quotes and backslash (libpq key=value
 # strings, JSON, shells), and the URI delimiters and escape of postgresql://user:password@host/db.
 # RDS itself refuses /, ", @ and space in a master password.
@@ -105,6 +117,24 @@ class DatabaseUserSecret(Construct):
         """The generated password: only for write-only arguments (Terraform refuses it elsewhere)."""
         return self._password.ref("random_password")
 
+    def rotate_with(self, function: LambdaFunction, every_days: int) -> None:
+        """Secrets Manager rotates this secret with `function` every `every_days` days, from the next
+        period on: a rotation at creation would run before the migrate task has made the user."""
+        permission = function.allow_invoke(
+            "secretsmanager.amazonaws.com",
+            source_arn=self.arn,
+            sid=f"SecretsManagerRotates{statement_id(self.node.id)}",
+        )
+        SecretsmanagerSecretRotation(
+            self,
+            "rotation",
+            secret_id=self._secret.id,
+            rotation_lambda_arn=function.arn,
+            rotation_rules={"automatically_after_days": every_days},
+            rotate_immediately=False,
+            depends_on=[permission],  # Secrets Manager checks it may invoke the function
+        )
+
     def write_version(self, *, host: str, port: str | float, extra: dict[str, str] | None = None) -> None:
         fields = {
             "engine": self._props.engine,
@@ -148,6 +178,25 @@ class DatabaseCredentials(Construct):
         self._endpoint_recorded = True
         self.master.write_version(host=host, port=port)
         self.app.write_version(host=host, port=port, extra={"masterarn": self.master.arn})
+
+    def rotate_with(self, function: LambdaFunction, every_days: int = 30) -> None:
+        """Both secrets rotate with `function` (SEC-4); its role gets the rotation contract's calls on
+        these two secrets, a random password from Secrets Manager, and their key through Secrets Manager."""
+        if not 1 <= every_days <= 1000:
+            raise ValueError(f"{self.node.path}: rotation every {every_days} days; allowed: 1 to 1000")
+        suffix = statement_id(self.node.id)
+        function.role.add_to_policy(
+            Statement(sid=f"RotateDatabaseSecrets{suffix}", actions=ROTATION_ACTIONS, resources=self.secret_arns)
+        )
+        # GetRandomPassword reads and writes no secret: IAM knows no resource for it.
+        function.role.add_to_policy(
+            Statement(sid="GenerateRandomPasswords", actions=["secretsmanager:GetRandomPassword"], resources=["*"])
+        )
+        self._props.key.grant_use(
+            function.role, ["kms:Decrypt", "kms:GenerateDataKey"], "secretsmanager", f"RotateDatabaseSecrets{suffix}Key"
+        )
+        for user in (self.master, self.app):
+            user.rotate_with(function, every_days)
 
     def grant_read(self, role: ServiceRole) -> None:
         """Let a role read both secrets: GetSecretValue on these two ARNs, Decrypt with the secrets key via Secrets Manager."""

@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from constructs_lib.naming import Naming
-from constructs_lib.policy import Statement, document
+from constructs_lib.policy import Statement, lazy_document
 from constructs_lib.service_role import ServiceRole
 
 _USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
@@ -45,6 +45,8 @@ DATA_CLASSES: Mapping[str, KeyUse] = {
     "backup": KeyUse("AWS Backup vaults", via_services=("backup",)),
     "cache": KeyUse("ElastiCache at rest", via_services=("elasticache",)),
     "ecr": KeyUse("ECR images", via_services=("ecr",)),
+    "lambda": KeyUse("Lambda functions' environment variables", via_services=("lambda",)),
+    "sqs": KeyUse("SQS queues: payment events and dead letters", via_services=("sqs",)),
     "state": KeyUse("Terraform state and its lock table", via_services=("s3", "dynamodb")),
 }
 
@@ -68,13 +70,15 @@ class CustomerKey(Construct):
         use = DATA_CLASSES[props.purpose]
         self.purpose = props.purpose
         self.region = props.region
+        self._role_statements: list[Statement] = []
+        base_policy = _key_policy(use, props.account_id, props.region)
         self._key = KmsKey(
             self,
             "key",
             description=f"{props.naming.name(props.purpose)}: {use.description}",
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
-            policy=document(_key_policy(use, props.account_id, props.region)),
+            policy=lazy_document(lambda: base_policy + self._role_statements),
             tags={"Name": props.naming.name(props.purpose)},
             region=props.region,  # explicit: a stack may hold a key of another region (the state replica's)
         )
@@ -96,6 +100,18 @@ class CustomerKey(Construct):
                 sid=sid,
                 actions=list(actions),
                 resources=[self.arn],
+                conditions={"StringEquals": {"kms:ViaService": f"{via_service}.{self.region}.amazonaws.com"}},
+            )
+        )
+
+    def trust_role(self, role: ServiceRole, actions: Sequence[str], via_service: str, sid: str) -> None:
+        """Name a role in the key's own policy too, only through the AWS service that holds the data:
+        the key admits it even where no IAM policy could (SEC-5: the notifier's role on the SNS key)."""
+        self._role_statements.append(
+            Statement(
+                sid=sid,
+                principals={"AWS": [role.arn]},
+                actions=list(actions),
                 conditions={"StringEquals": {"kms:ViaService": f"{via_service}.{self.region}.amazonaws.com"}},
             )
         )

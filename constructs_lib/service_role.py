@@ -61,6 +61,12 @@ class ServiceRole(Construct):
     def name(self) -> str:
         return self._role.name
 
+    @property
+    def policy(self) -> IamRolePolicy | None:
+        """The role's permissions, once there are any: for `depends_on` of a service that checks them
+        when it is created (a VPC Lambda function needs its network-interface permissions)."""
+        return self._policy
+
     def add_to_policy(self, statement: Statement) -> None:
         """Add a permission; every data action must name its resources (SEC-5)."""
         if not statement.resources:

@@ -2,9 +2,10 @@
 
 The primary region leads the Aurora global database (global cluster, primary member, credentials);
 the secondary region joins it through the primary stack's outputs (`join_global_database`). The
-tiers of the stores' clients are made here, once per region, and exposed for the runtime and the
-rotation Lambda: `app_tier` (the payment service's tasks) and `rotation_tier` (the rotation Lambda).
-Nothing else is admitted: 5432 from app and rotation, 6379 and 2049 from app only (NET-5).
+tiers of the stores' clients are made here and exposed: `app_tier` (the payment service's tasks,
+every region) and `rotation_tier` (the rotation Lambda, only in the primary region, where the
+secrets and so their rotation live; None in the secondary). Nothing else is admitted: 5432 from
+app and rotation, 6379 and 2049 from app only (NET-5).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from constructs_lib.kms import KeyRing
 from constructs_lib.log_group import LogSettings
 from constructs_lib.naming import Naming
 from constructs_lib.network import Network
+from constructs_lib.security_tier import SecurityTier
 
 
 class NetworkStores(Construct):
@@ -48,14 +50,10 @@ class NetworkStores(Construct):
         self._config, self._naming, self._keys, self._logs = config, naming, keys, logs
         self._network, self._backup = network, backup
         self.app_tier = network.security_tier(self, "app-security", "app", "Payment service tasks (ECS Fargate)")
-        self.rotation_tier = network.security_tier(
-            self, "rotation-security", "rotation", "Secrets Manager rotation Lambda of the database users"
-        )
-        for client in (self.app_tier, self.rotation_tier):
-            network.allow_aws_apis(client)  # Secrets Manager, KMS, logs through the VPC endpoints
+        network.allow_aws_apis(self.app_tier)  # Secrets Manager, KMS, logs through the VPC endpoints
+        self.rotation_tier: SecurityTier | None = None
         self.database_tier = network.security_tier(self, "db-security", "db", "Aurora PostgreSQL cluster")
         self.database_tier.allow_from(self.app_tier, 5432, "Payment service to PostgreSQL")
-        self.database_tier.allow_from(self.rotation_tier, 5432, "Rotation Lambda to PostgreSQL")
         self.cache_tier = network.security_tier(self, "cache-security", "cache", "ElastiCache Redis")
         self.cache = RedisCache(
             self,
@@ -97,6 +95,11 @@ class NetworkStores(Construct):
                 self._naming.name("db"), database.engine_version, self._config.deletion_protection
             ),
         )
+        self.rotation_tier = self._network.security_tier(
+            self, "rotation-security", "rotation", "Secrets Manager rotation Lambda of the database users"
+        )
+        self._network.allow_aws_apis(self.rotation_tier)  # Secrets Manager and KMS through the VPC endpoints
+        self.database_tier.allow_from(self.rotation_tier, 5432, "Rotation Lambda to PostgreSQL")
         self.credentials = DatabaseCredentials(
             self,
             "credentials",
@@ -152,7 +155,6 @@ class NetworkStores(Construct):
         where = f"in {self.region}"
         return {
             "app_security_group_id": (self.app_tier.id, f"Security group of the payment service tasks {where}"),
-            "rotation_security_group_id": (self.rotation_tier.id, f"Security group of the rotation Lambda {where}"),
             "db_security_group_id": (self.database_tier.id, f"Security group of the Aurora cluster {where}"),
             "cache_security_group_id": (self.cache_tier.id, f"Security group of the Redis cache {where}"),
             "efs_security_group_id": (self.files_tier.id, f"Security group of the EFS mount targets {where}"),
@@ -180,7 +182,11 @@ class NetworkStores(Construct):
             "db_reader_endpoint": (self.database.reader_endpoint, f"Aurora reader endpoint {where}"),
             "db_log_group_name": (self.database.log_group.name, f"Log group of the Aurora postgresql log {where}"),
         }
-        if self.global_database and self.credentials:
+        if self.global_database and self.credentials and self.rotation_tier:
+            found["rotation_security_group_id"] = (
+                self.rotation_tier.id,
+                f"Security group of the rotation Lambda {where}",
+            )
             found["db_global_cluster_id"] = (self.global_database.identifier, "Aurora global database identifier")
             found["db_master_secret_arn"] = (self.credentials.master.arn, f"Secret of the database master user {where}")
             found["db_app_secret_arn"] = (

@@ -13,6 +13,7 @@ from constructs_lib.nat import NatInstances
 from constructs_lib.network import TIERS, Network, NetworkProps
 from stacks.base import MeridianStack
 from stacks.data_tier import DataTier
+from stacks.functions import Functions
 from stacks.governance import add_config_recorder, add_user_pools
 from stacks.network_stores import NetworkStores
 from stacks.operations import Operations
@@ -82,6 +83,19 @@ class RegionalStack(MeridianStack):
         if role == "primary":
             self.operations.watch_database(self.stores.lead_global_database())
             self._outputs(self.stores.database_outputs())
+        self.functions = Functions(
+            self,
+            "functions",
+            config=config,
+            naming=self.naming,
+            region=self.region,
+            keys=self.keys,
+            logs=self.logs,
+            network=self.network,
+            stores=self.stores,
+            stream=self.data.stream,
+        )
+        self._outputs(self.functions.outputs())
 
     def stand_by_for(self, primary: RegionalStack) -> None:
         """The secondary region's side of DC-3: replicas of the primary's data, read through its outputs."""

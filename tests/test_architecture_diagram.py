@@ -72,7 +72,7 @@ def test_dev_picture_shows_stacks_constructs_and_what_crosses_them(dev):
     # THEN every stack is a subgraph, in dependency order, and its constructs are nodes with their counts
     assert chart.subgraphs == [f"meridian-dev-{role}" for role in ("state", "primary", "global", "secondary")]
     # (with the data stores in, the key ring folds into one node to keep the picture within the budget)
-    assert chart.labels[("meridian-dev-primary", "keys")] == "keys<br/>20 resources: 10 kms_key, 10 kms_alias"
+    assert chart.labels[("meridian-dev-primary", "keys")] == "keys<br/>24 resources: 12 kms_key, 12 kms_alias"
     assert len(chart.labels) <= NODE_BUDGET
     # AND the budget reads the primary region's alert topic through the output its author declared
     assert chart.edge("meridian-dev-global", "budget", "meridian-dev-primary", "alerts") == (

@@ -36,7 +36,9 @@ def test_store_tiers_admit_only_their_clients_on_their_port(synthesized, name):
                 assert "cidr_ipv4" not in rule and "prefix_list_id" not in rule, rule
                 assert (store, rule["from_port"]) in STORE_CLIENTS, rule
                 admitted[(store, rule["from_port"])].add(tiers[rule["referenced_security_group_id"]])
-        assert admitted == STORE_CLIENTS, role
+        # the rotation Lambda, and so its tier, lives only where the secrets are: the primary region
+        expected = STORE_CLIENTS if role == "primary" else {**STORE_CLIENTS, ("db", 5432): {"app"}}
+        assert admitted == expected, role
         # AND the ALB never reaches a store directly
         assert "alb" not in set().union(*admitted.values())
 
@@ -60,7 +62,10 @@ def test_each_store_uses_its_tier_and_the_right_subnets(prod, role):
     mounted = sorted(t["subnet_id"] for t in prod.resources(role, "aws_efs_mount_target").values())
     assert mounted == sorted(private_subnets) and len(mounted) == 3
     assert outputs["app_security_group_id"]["value"] == tiers["app"]
-    assert outputs["rotation_security_group_id"]["value"] == tiers["rotation"]
+    if role == "primary":
+        assert outputs["rotation_security_group_id"]["value"] == tiers["rotation"]
+    else:
+        assert "rotation" not in tiers and "rotation_security_group_id" not in outputs
 
 
 @pytest.mark.req("DATA-2", "DC-3")

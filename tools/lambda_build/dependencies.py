@@ -9,6 +9,7 @@ a set is cached, building needs no network.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -56,7 +57,10 @@ def install_dependencies(requirements: Path, cache_dir: Path, announce: Callable
         str(requirements),
     ]
     output: list[str] = []
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as pip:
+    # A synth that turns deprecation warnings into errors (tests/support/synth.py) means our code;
+    # pip's own warnings must not stop it installing.
+    pip_env = {name: value for name, value in os.environ.items() if name != "PYTHONWARNINGS"}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=pip_env) as pip:
         assert pip.stdout is not None
         for line in pip.stdout:
             output.append(line.rstrip())
