@@ -65,8 +65,12 @@ def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
     }
     for role in ("primary", "secondary"):
         created = stacks[role].plan.count_by_type()
-        assert created["aws_kms_key"] == created["aws_kms_alias"] == 10
-        assert created["aws_sns_topic"] == created["aws_sns_topic_policy"] == 1
+        assert created["aws_kms_key"] == created["aws_kms_alias"] == 12
+        # the alert topic and the payment events topic (LAM-2)
+        assert created["aws_sns_topic"] == created["aws_sns_topic_policy"] == 2
+        # rotation (primary only, where the secrets are), notifier, stream processor
+        assert created["aws_lambda_function"] == (3 if role == "primary" else 2), role
+        assert created["aws_lambda_event_source_mapping"] == 2, role
         assert {type_: created.get(type_, 0) for type_ in NETWORK} == NETWORK, role
         assert all(created.get(type_, 0) >= count for type_, count in NETWORK_AT_LEAST.items()), role
         # documents, ALB access logs, AWS Config deliveries and their access-log target; the event stream; AWS Backup

@@ -37,7 +37,9 @@ def test_rehearsal_applies_every_stack_in_dependency_order(rehearsed):
 @pytest.mark.req("DC-5")
 def test_producer_outputs_reach_their_consumers(rehearsed):
     topic_arn = rehearsed["primary"].workspace.outputs()["alert_topic_arn"]
-    (topic,) = _resources(rehearsed["primary"].workspace.state(), "aws_sns_topic")
+    (topic,) = [
+        t for t in _resources(rehearsed["primary"].workspace.state(), "aws_sns_topic") if "-alerts-" in t["name"]
+    ]
     assert topic_arn == topic["arn"] and ":us-east-1:" in topic_arn
     (budget,) = _resources(rehearsed["global"].workspace.state(), "aws_budgets_budget")
     assert {arn for n in budget["notification"] for arn in n["subscriber_sns_topic_arns"]} == {topic_arn}

@@ -9,7 +9,19 @@ from pathlib import Path
 
 from tests.support.synth import ROOT, synth_env
 
-APP_PARTS = ("main.py", "cdktf.json", "config", "stacks", "constructs_lib", "lambda_src")
+# What synth reads: the app, and what the stacks build the Lambda zips from (tools/lambda_build
+# packages lambda_src/ with the RDS CA bundle the payment service vendors).
+APP_PARTS = (
+    "main.py",
+    "cdktf.json",
+    "config",
+    "stacks",
+    "constructs_lib",
+    "lambda_src",
+    "tools/__init__.py",
+    "tools/lambda_build",
+    "payment_service/certs/rds-global-bundle.pem",
+)
 
 
 def copy_app(destination: Path) -> Path:
@@ -19,6 +31,7 @@ def copy_app(destination: Path) -> Path:
         if source.is_dir():
             shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            (destination / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, destination / part)
     return destination
 
