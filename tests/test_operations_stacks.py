@@ -202,7 +202,10 @@ def _alarms(stack: dict, env: str) -> dict[str, dict]:
 
 
 def _topic_arn(stack: dict) -> str:
-    (logical,) = _resources(stack, "aws_sns_topic")
+    """The region's alert topic (the payment events topic of the Lambda functions is another)."""
+    (logical,) = [
+        logical for logical, topic in _resources(stack, "aws_sns_topic").items() if "-alerts-" in topic["name"]
+    ]
     return f"${{aws_sns_topic.{logical}.arn}}"
 
 
@@ -278,7 +281,9 @@ def test_budget_alerts_at_this_environments_forecast_and_actual_percentages(synt
     assert len({arn for n in budget["notification"] for arn in n["subscriber_sns_topic_arns"]}) == 1
     # AND the primary's topic and its key let AWS Budgets publish for this account
     primary = synthesized[env].stack("primary")
-    (topic_policy,) = _resources(primary, "aws_sns_topic_policy").values()
+    (topic_policy,) = [
+        p for p in _resources(primary, "aws_sns_topic_policy").values() if p["arn"] == _topic_arn(primary)
+    ]
     (publish,) = json.loads(topic_policy["policy"])["Statement"]
     assert "budgets.amazonaws.com" in publish["Principal"]["Service"] and publish["Action"] == "sns:Publish"
     assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": config.accounts.own}}
