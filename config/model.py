@@ -249,7 +249,7 @@ class Dns(_Frozen):
     certificate_arns: dict[str, str] = Field(
         default_factory=dict,
         description="only without hosted_zone_id: an issued ACM certificate per region (region name -> ARN) "
-        "for the load balancers; the shipped environments validate by DNS instead",
+        "for the load balancers, covering origin.<region>.<domain>; the shipped environments validate by DNS instead",
     )
 
     @field_validator("domain")
@@ -509,6 +509,11 @@ class Service(_Frozen):
     image: ContainerImage
     cpu_units: int = Field(default=1024, description="Fargate task CPU (1024 = one vCPU, one uvicorn worker each)")
     memory_mib: int = Field(default=2048, description="Fargate task memory, a size Fargate offers for cpu_units")
+    origin_header_version: int = Field(
+        default=1,
+        ge=1,
+        description="raise by one to rotate the secret origin header CloudFront sends and the load balancers require",
+    )
 
     @field_validator("cpu_units")
     @classmethod
@@ -712,6 +717,15 @@ class EnvironmentConfig(_Frozen):
     def payment_service_repository(self) -> str:
         """The ECR repository the project builds in each region for the payment service."""
         return f"{self.project}-payment-service-{self.environment}"
+
+    def image_in(self, region: str) -> str:
+        """The image a region's tasks run: the project's own image from that region's repository (CI pushes
+        the same tag to both), so a region never pulls across regions; any other image as configured."""
+        image = self.service.image
+        registry = _ECR_REGISTRY.match(image.registry)
+        if registry and registry["account"] == self.accounts.own and image.name == self.payment_service_repository:
+            return f"{self.accounts.own}.dkr.ecr.{region}.amazonaws.com/{image.name}:{image.tag}"
+        return f"{image.registry}/{image.name}:{image.tag}"
 
     @property
     def is_prod(self) -> bool:

@@ -87,6 +87,7 @@ class FargateService(Construct):
     def __init__(self, scope: Construct, id_: str, props: FargateServiceProps) -> None:
         super().__init__(scope, id_)
         alb = props.load_balancer
+        self._cluster_name = props.cluster.name
         port = props.task.port
         assert port is not None  # FargateServiceProps refuses a task without one
         self._alarms = [self._alarm(props, alarm) for alarm in DEPLOYMENT_ALARMS]
@@ -137,6 +138,16 @@ class FargateService(Construct):
     @property
     def name(self) -> str:
         return self._service.name
+
+    @property
+    def service_name(self) -> str:
+        """The ServiceName dimension of the ECS metrics."""
+        return self._service.name
+
+    @property
+    def cluster_name(self) -> str:
+        """The ClusterName dimension of the ECS metrics."""
+        return self._cluster_name
 
     @property
     def alarm_arns(self) -> list[str]:

@@ -1,17 +1,26 @@
-"""The region's internet-facing Application Load Balancer in front of the payment service (APP-6, SEC-9).
+"""The region's internet-facing Application Load Balancer in front of the payment service (APP-6, SEC-9, EDGE-3).
 
-HTTPS only: the 443 listener terminates TLS 1.2+ with an issued ACM certificate, and the 80
+HTTPS only: the 443 listener terminates TLS 1.2+ with an issued ACM certificate covering the
+ALB's `hostname` (origin.<region>.<domain>, the name CloudFront and Route 53 use), and the 80
 listener does nothing but redirect to it. Invalid header fields are dropped, access logs go to
 the ALB log bucket, deletion protection follows config (on in prod).
 
-Two target groups for blue/green: the HTTPS listener forwards by weight, all of it to `blue` (where
-the ECS service registers); a request carrying the blue/green header (`X-Meridian-Release: green`)
-goes to `green`, where a release candidate is exercised before weight moves to it. Both check the service's health path with a 10 s
-timeout and five failures before a target counts as unhealthy.
+Only CloudFront gets in: the HTTPS listener's default answer is a fixed 403, and requests reach
+the service only when they carry the secret origin header (`origin_header`, whose value CloudFront
+sends). One exception: `GET <health_check_path>` is forwarded without it, because Route 53 health
+checks, which probe each region for DNS failover, cannot send headers; the path answers only
+whether the service is up.
+
+Two target groups for blue/green: an origin-verified request is forwarded by weight, all of it to
+`blue` (where the ECS service registers); one that also carries the blue/green header
+(`X-Meridian-Release: green`) goes to `green`, where a release candidate is exercised before
+weight moves to it. Both check the service's health path with a 10 s timeout and five failures
+before a target counts as unhealthy.
 
     alb = PublicLoadBalancer(self, "alb", PublicLoadBalancerProps(...))
-    alb.arn, alb.dns_name, alb.zone_id, alb.arn_suffix   # outputs, alias records, metrics
-    alb.blue.arn, alb.blue.arn_suffix, alb.green.arn      # the ECS service registers into blue
+    alb.arn, alb.dns_name, alb.zone_id, alb.arn_suffix, alb.hostname   # outputs, alias records, metrics
+    alb.security_group                                                  # the ALB tier
+    alb.blue.arn, alb.blue.arn_suffix, alb.green.arn_suffix             # the ECS service registers into blue
 """
 
 from __future__ import annotations
@@ -22,12 +31,13 @@ from typing import Protocol
 
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.lb import Lb
-from cdktf_cdktf_provider_aws.lb_listener import (
-    LbListener,
-    LbListenerDefaultAction,
-    LbListenerDefaultActionForwardTargetGroup,
+from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction
+from cdktf_cdktf_provider_aws.lb_listener_rule import (
+    LbListenerRule,
+    LbListenerRuleAction,
+    LbListenerRuleActionForwardTargetGroup,
+    LbListenerRuleCondition,
 )
-from cdktf_cdktf_provider_aws.lb_listener_rule import LbListenerRule, LbListenerRuleAction, LbListenerRuleCondition
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from constructs import Construct
 
@@ -43,6 +53,14 @@ class SecurityGroupRef(Protocol):
     def id(self) -> str: ...
 
 
+@dataclass(frozen=True)
+class OriginHeader:
+    """The header CloudFront adds to every origin request, and its value (constructs_lib/origin_secret.py)."""
+
+    name: str
+    value: str
+
+
 class AccessLogBucketRef(Protocol):
     """The ALB access-log bucket (constructs_lib/alb_logs.py): its name and the prefix ELB may write under."""
 
@@ -56,13 +74,15 @@ class AccessLogBucketRef(Protocol):
 @dataclass(frozen=True)
 class PublicLoadBalancerProps:
     naming: Naming
+    hostname: str  # the name clients reach it by; the certificate covers it
     vpc_id: str
     subnet_ids: Sequence[str]  # the public subnets, one per AZ
     security_group: SecurityGroupRef  # the ALB tier; the stack opens 443/80 and the way to the app tier
     certificate: Certificate  # issued (DnsValidatedCertificate) or imported; never made up
     access_logs: AccessLogBucketRef
     target_port: int  # the container port behind both target groups
-    health_check_path: str
+    health_check_path: str  # the target groups' check, and the one path answered without the origin header
+    origin_header: OriginHeader  # every other request must carry it
     deletion_protection: bool
     blue_green_header: str = "X-Meridian-Release"
     blue_green_value: str = "green"
@@ -91,6 +111,8 @@ class PublicLoadBalancer(Construct):
     def __init__(self, scope: Construct, id_: str, props: PublicLoadBalancerProps) -> None:
         super().__init__(scope, id_)
         naming = props.naming
+        self.hostname = props.hostname
+        self.security_group = props.security_group
         self._lb = Lb(
             self,
             "alb",
@@ -116,17 +138,11 @@ class PublicLoadBalancer(Construct):
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,
             certificate_arn=props.certificate.arn,
+            # without the origin header (not through CloudFront) nothing gets past this
             default_action=[
                 LbListenerDefaultAction(
-                    type="forward",
-                    forward={
-                        # all production traffic to blue; shifting weight to green is the blue/green cut-over
-                        "target_group": [
-                            LbListenerDefaultActionForwardTargetGroup(arn=self.blue.arn, weight=100),
-                            LbListenerDefaultActionForwardTargetGroup(arn=self.green.arn, weight=0),
-                        ],
-                        "stickiness": {"enabled": False, "duration": 1},
-                    },
+                    type="fixed-response",
+                    fixed_response={"content_type": "text/plain", "message_body": "Forbidden", "status_code": "403"},
                 )
             ],
         )
@@ -142,17 +158,45 @@ class PublicLoadBalancer(Construct):
                 )
             ],
         )
-        LbListenerRule(
-            self,
+        origin = LbListenerRuleCondition(
+            http_header={"http_header_name": props.origin_header.name, "values": [props.origin_header.value]}
+        )
+        # Route 53 health checks send no headers: GET on the health path alone reaches blue without it.
+        self._rule(
+            "health-without-origin-header",
+            1,
+            [
+                LbListenerRuleCondition(path_pattern={"values": [props.health_check_path]}),
+                LbListenerRuleCondition(http_request_method={"values": ["GET"]}),
+            ],
+            LbListenerRuleAction(type="forward", target_group_arn=self.blue.arn),
+        )
+        self._rule(
             "green-by-header",
-            listener_arn=self._https.arn,
-            priority=10,
-            condition=[
+            10,
+            [
+                origin,
                 LbListenerRuleCondition(
                     http_header={"http_header_name": props.blue_green_header, "values": [props.blue_green_value]}
-                )
+                ),
             ],
-            action=[LbListenerRuleAction(type="forward", target_group_arn=self.green.arn)],
+            LbListenerRuleAction(type="forward", target_group_arn=self.green.arn),
+        )
+        self._rule(
+            "origin-verified",
+            20,
+            [origin],
+            LbListenerRuleAction(
+                type="forward",
+                forward={
+                    # all production traffic to blue; shifting weight to green is the blue/green cut-over
+                    "target_group": [
+                        LbListenerRuleActionForwardTargetGroup(arn=self.blue.arn, weight=100),
+                        LbListenerRuleActionForwardTargetGroup(arn=self.green.arn, weight=0),
+                    ],
+                    "stickiness": {"enabled": False, "duration": 1},
+                },
+            ),
         )
 
     @property
@@ -176,6 +220,13 @@ class PublicLoadBalancer(Construct):
     @property
     def https_listener_arn(self) -> str:
         return self._https.arn
+
+    def _rule(
+        self, id_: str, priority: int, conditions: list[LbListenerRuleCondition], action: LbListenerRuleAction
+    ) -> None:
+        LbListenerRule(
+            self, id_, listener_arn=self._https.arn, priority=priority, condition=conditions, action=[action]
+        )
 
     def _target_group(self, color: str, props: PublicLoadBalancerProps) -> TargetGroup:
         group = LbTargetGroup(

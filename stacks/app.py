@@ -15,9 +15,8 @@ def build_environment(app: App, config: EnvironmentConfig) -> list[MeridianStack
     """Stacks in dependency order (the order deploys and rehearsals apply them)."""
     state = StateStack(app, config)
     primary = RegionalStack(app, config, role="primary", plan=config.regions.primary)
-    secondary = RegionalStack(app, config, role="secondary", plan=config.regions.secondary)
+    secondary = RegionalStack(app, config, role="secondary", plan=config.regions.secondary, primary=primary)
     global_ = GlobalStack(app, config, primary=primary)
-    secondary.stand_by_for(primary)
     for stack in (primary, secondary, global_):
         stack.add_dependency(state)  # the state bucket must exist before any remote-state stack
     return [state, primary, secondary, global_]

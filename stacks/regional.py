@@ -17,12 +17,22 @@ from stacks.functions import Functions
 from stacks.governance import add_config_recorder, add_user_pools
 from stacks.network_stores import NetworkStores
 from stacks.operations import Operations
+from stacks.runtime import compose_runtime
 
 REGIONAL_KEY_PURPOSES = tuple(purpose for purpose in DATA_CLASSES if purpose != "state")
 
 
 class RegionalStack(MeridianStack):
-    def __init__(self, scope: Construct, config: EnvironmentConfig, *, role: str, plan: RegionNetwork) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        config: EnvironmentConfig,
+        *,
+        role: str,
+        plan: RegionNetwork,
+        primary: RegionalStack | None = None,
+    ) -> None:
+        """`primary`: the stack this one stands by for (the secondary region); None for the primary itself."""
         super().__init__(scope, config, role=role, region=plan.name, remote=True)
         self.keys = KeyRing(
             self,
@@ -80,9 +90,11 @@ class RegionalStack(MeridianStack):
         )
         self.operations.watch_stores(self.data, self.stores)
         self._outputs(self.operations.outputs())
-        if role == "primary":
+        if primary is None:
             self.operations.watch_database(self.stores.lead_global_database())
             self._outputs(self.stores.database_outputs())
+        else:
+            self.stand_by_for(primary)
         self.functions = Functions(
             self,
             "functions",
@@ -96,6 +108,8 @@ class RegionalStack(MeridianStack):
             stream=self.data.stream,
         )
         self._outputs(self.functions.outputs())
+        self.runtime = compose_runtime(self, primary or self)
+        self._outputs(self.runtime.outputs())
 
     def stand_by_for(self, primary: RegionalStack) -> None:
         """The secondary region's side of DC-3: replicas of the primary's data, read through its outputs."""

@@ -40,7 +40,7 @@ def test_the_walk_sees_the_watched_resources_of_the_regional_stacks(every_varian
     primary = every_variant["dev-nat-instances"].stack("primary")["resource"]
     watched = {type_: len(primary.get(type_, {})) for type_ in WATCHED}
     assert watched["aws_kms_key"] == 12 and watched["aws_sns_topic"] == 2  # alerts, payment events
-    assert watched["aws_security_group"] == 7  # endpoints, NAT instances; app, rotation, db, cache, efs tiers
+    assert watched["aws_security_group"] == 8  # endpoints, NAT instances; alb, app, rotation, db, cache, efs tiers
     assert watched["aws_iam_role"] >= 1 and watched["aws_cloudwatch_log_group"] >= 1
 
 

@@ -10,7 +10,7 @@ from constructs_lib.certificate import DnsValidatedCertificate, DnsValidatedCert
 from constructs_lib.load_balancer import TLS_POLICY, PublicLoadBalancerProps
 from payment_service.healthcheck import LIVENESS_PATH
 from tests.support.constructs import TEST_NAMING, synth_construct
-from tests.support.runtime import ALTERNATIVE, DOMAIN, HOSTED_ZONE, AccessLogs, address
+from tests.support.runtime import ALTERNATIVE, DOMAIN, HOSTED_ZONE, ORIGIN_HEADER, AccessLogs, address
 
 
 def _listener(synth, port: int) -> dict:
@@ -80,16 +80,54 @@ def test_target_groups_check_the_health_path_with_10_s_timeout_and_5_failures(ru
         assert check["interval"] > check["timeout"]
 
 
+def _rules(synth) -> dict[int, dict]:
+    return {rule["priority"]: rule for rule in synth.resources("aws_lb_listener_rule").values()}
+
+
+ORIGIN = {"http_header": {"http_header_name": ORIGIN_HEADER.name, "values": [ORIGIN_HEADER.value]}}
+
+
+@pytest.mark.req("APP-6")
+@pytest.mark.req("EDGE-3")
+def test_without_the_origin_header_the_https_listener_answers_403(runtime):
+    # GIVEN a request that did not come through CloudFront (no secret origin header)
+    # WHEN no rule matches it, THEN the listener's default action answers 403 and forwards nothing
+    (default,) = _listener(runtime, 443)["default_action"]
+    assert default["type"] == "fixed-response" and default["fixed_response"]["status_code"] == "403"
+    assert "forward" not in default and "target_group_arn" not in default
+    # AND every rule but the health probe's requires the header with the secret's value
+    rules = _rules(runtime)
+    assert sorted(rules) == [1, 10, 20]
+    for priority in (10, 20):
+        assert ORIGIN in rules[priority]["condition"]
+
+
+@pytest.mark.req("APP-6")
+@pytest.mark.req("EDGE-4")
+def test_only_get_on_the_health_path_is_answered_without_the_origin_header(runtime):
+    # Route 53 health checks cannot send headers: GET /health alone reaches the service (blue)
+    blue = f"${{{address(runtime, 'aws_lb_target_group', 'alb/blue')}.arn}}"
+    health = _rules(runtime)[1]
+    assert health["condition"] == [
+        {"path_pattern": {"values": [LIVENESS_PATH]}},
+        {"http_request_method": {"values": ["GET"]}},
+    ]
+    assert health["action"] == [{"type": "forward", "target_group_arn": blue}]
+
+
 @pytest.mark.req("APP-6")
 def test_green_is_reached_by_the_release_header_and_production_goes_to_blue(runtime):
     blue = f"${{{address(runtime, 'aws_lb_target_group', 'alb/blue')}.arn}}"
     green = f"${{{address(runtime, 'aws_lb_target_group', 'alb/green')}.arn}}"
-    (forward,) = _listener(runtime, 443)["default_action"]
+    rules = _rules(runtime)
+    (forward,) = rules[20]["action"]
     weights = {group["arn"]: group["weight"] for group in forward["forward"]["target_group"]}
     assert weights == {blue: 100, green: 0}
-    rule = runtime.only("aws_lb_listener_rule")
-    assert rule["condition"] == [{"http_header": {"http_header_name": "X-Meridian-Release", "values": ["green"]}}]
-    assert rule["action"] == [{"type": "forward", "target_group_arn": green}]
+    assert rules[10]["condition"] == [
+        ORIGIN,
+        {"http_header": {"http_header_name": "X-Meridian-Release", "values": ["green"]}},
+    ]
+    assert rules[10]["action"] == [{"type": "forward", "target_group_arn": green}]
 
 
 @pytest.mark.req("EDGE-5")
@@ -135,6 +173,8 @@ def test_certificate_for_cloudfront_is_requested_in_us_east_1():
 def test_load_balancer_refuses_a_single_subnet_and_a_relative_health_path():
     common = {
         "naming": TEST_NAMING,
+        "hostname": DOMAIN,
+        "origin_header": ORIGIN_HEADER,
         "vpc_id": "vpc-1",
         "security_group": type("Sg", (), {"id": "sg-1"})(),
         "certificate": type("Cert", (), {"arn": "x"})(),

@@ -124,7 +124,9 @@ def test_composed_primary_stack_keeps_its_generated_passwords_out_of_plan_and_st
     ]
     assert cluster["master_password_wo_version"] == 1 and cluster["master_password"] is None
     versions = [
-        r["instances"][0]["attributes"] for (t, _), r in state.items() if t == "aws_secretsmanager_secret_version"
+        r["instances"][0]["attributes"]
+        for (t, name), r in state.items()
+        if t == "aws_secretsmanager_secret_version" and name.startswith("stores_credentials_")
     ]
     assert len(versions) == 2 and all(v["secret_string_wo_version"] == 1 for v in versions)
     assert all(v["secret_string"] is None for v in versions)

@@ -26,7 +26,7 @@ from constructs_lib.ecs_cluster import FargateCluster, FargateClusterProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.fargate_task import EfsMount
 from constructs_lib.kms import KeyRing
-from constructs_lib.load_balancer import PublicLoadBalancer, PublicLoadBalancerProps
+from constructs_lib.load_balancer import OriginHeader, PublicLoadBalancer, PublicLoadBalancerProps
 from constructs_lib.log_group import LogSettings
 from constructs_lib.payment_tasks import (
     HEALTH_PATH,
@@ -42,6 +42,9 @@ from constructs_lib.web_acl import WebAcl, WebAclProps
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION
 
 HOSTED_ZONE = "Z0452TESTMERIDIAN"
+ORIGIN_HEADER = OriginHeader(
+    "X-Meridian-Origin-Verify", "${data.aws_secretsmanager_secret_version.origin.secret_string}"
+)
 DOMAIN = f"{TEST_REGION}.api.test.example.com"
 ALTERNATIVE = "api.test.example.com"
 REDIS = RedisAccess(
@@ -163,6 +166,7 @@ def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = Tru
         "alb",
         PublicLoadBalancerProps(
             naming=TEST_NAMING,
+            hostname=DOMAIN,
             vpc_id=vpc.id,
             subnet_ids=public,
             security_group=alb_tier,
@@ -170,6 +174,7 @@ def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = Tru
             access_logs=AccessLogs(alb_logs.bucket),
             target_port=PORT,
             health_check_path=HEALTH_PATH,
+            origin_header=ORIGIN_HEADER,
             deletion_protection=deletion_protection,
             depends_on=[alb_logs_policy],
         ),

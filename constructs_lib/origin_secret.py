@@ -1,0 +1,93 @@
+"""The secret origin header: the value CloudFront sends and the load balancer insists on (EDGE-3, SEC-9).
+
+The region's ALB is internet-facing (CloudFront reaches it by name), so anyone could call it
+directly, past CloudFront's WAF and failover. It answers only requests that carry this header
+with this value; CloudFront adds it to every origin request.
+
+The value is generated during apply by an ephemeral `aws_secretsmanager_random_password` and
+written only through the secret version's write-only `secret_string_wo`, like the database
+credentials. Unlike them it is then read back by a data source (`.value`), because a listener
+rule condition and a CloudFront custom header can only hold the literal: so this value, and only
+this one, sits in the state of the stacks that use it (README: "The origin header"). It is not a
+credential to anything but this check; rotating it is raising `version`.
+
+    origin = OriginSecret(self, "origin-secret", OriginSecretProps(name, keys.for_("secrets")))
+    origin.arn, origin.header_name      # for the edge stack, which reads it into CloudFront
+    origin.value                        # for the listener rule (a data source, read after the version)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
+from constructs import Construct
+
+from constructs_lib.ephemeral import EphemeralBlock
+from constructs_lib.kms import CustomerKey
+
+HEADER_NAME = "X-Meridian-Origin-Verify"
+_HEADER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class OriginSecretProps:
+    name: str  # the secret's name, with the environment suffix
+    key: CustomerKey  # the region's secrets key
+    header_name: str = HEADER_NAME
+    length: int = 48  # letters and digits only: a header value needs no quoting anywhere
+    version: int = 1  # raise to generate and write a new value in the next apply (rotation)
+    recovery_window_days: int = 7
+
+    def __post_init__(self) -> None:
+        if self.key.purpose != "secrets":
+            raise ValueError(f"secret {self.name}: encrypted with the 'secrets' key, not the {self.key.purpose!r} key")
+        if not _HEADER.match(self.header_name):
+            raise ValueError(f"secret {self.name}: header {self.header_name!r}; allowed: letters, digits and '-'")
+        if not 32 <= self.length <= 128:
+            raise ValueError(f"secret {self.name}: length {self.length}; allowed: 32 to 128 characters")
+        if self.version < 1:
+            raise ValueError(f"secret {self.name}: version {self.version}; allowed: 1 or more")
+
+
+class OriginSecret(Construct):
+    def __init__(self, scope: Construct, id_: str, props: OriginSecretProps) -> None:
+        super().__init__(scope, id_)
+        self.header_name = props.header_name
+        self._secret = SecretsmanagerSecret(
+            self,
+            "secret",
+            name=props.name,
+            description=f"Value of the {props.header_name} header CloudFront sends and the load balancer requires",
+            kms_key_id=props.key.arn,
+            recovery_window_in_days=props.recovery_window_days,
+        )
+        value = EphemeralBlock(
+            self,
+            "value",
+            "aws_secretsmanager_random_password",
+            {"password_length": props.length, "exclude_punctuation": True, "include_space": False},
+        )
+        version = SecretsmanagerSecretVersion(
+            self,
+            "version",
+            secret_id=self._secret.id,
+            secret_string_wo=value.ref("random_password"),
+            secret_string_wo_version=props.version,
+        )
+        # Read back after the version is written: the listener rule needs the literal value.
+        self._current = DataAwsSecretsmanagerSecretVersion(
+            self, "current", secret_id=self._secret.id, depends_on=[version]
+        )
+
+    @property
+    def arn(self) -> str:
+        return self._secret.arn
+
+    @property
+    def value(self) -> str:
+        """The header's value, for the listener rule that checks it (it is in this stack's state)."""
+        return self._current.secret_string
