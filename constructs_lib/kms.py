@@ -82,16 +82,19 @@ class CustomerKey(Construct):
             tags={"Name": props.naming.name(props.purpose)},
             region=props.region,  # explicit: a stack may hold a key of another region (the state replica's)
         )
+        # Attribute tokens are read once and kept: each read is a round trip to the jsii runtime.
+        self._arn: str = self._key.arn
+        self._key_id: str = self._key.key_id
         self.alias_name = props.naming.alias(props.purpose)
-        KmsAlias(self, "alias", name=self.alias_name, target_key_id=self._key.key_id, region=props.region)
+        KmsAlias(self, "alias", name=self.alias_name, target_key_id=self._key_id, region=props.region)
 
     @property
     def arn(self) -> str:
-        return self._key.arn
+        return self._arn
 
     @property
     def key_id(self) -> str:
-        return self._key.key_id
+        return self._key_id
 
     def grant_use(self, role: ServiceRole, actions: Sequence[str], via_service: str, sid: str) -> None:
         """Let a role use this key, only through the AWS service that holds the data (`secretsmanager`, `s3`)."""

@@ -128,12 +128,14 @@ class PublicLoadBalancer(Construct):
             access_logs={"bucket": props.access_logs.name, "prefix": props.access_logs.prefix, "enabled": True},
             depends_on=list(props.depends_on) or None,
         )
+        self._arn: str = self._lb.arn  # read once: each read is a round trip to the jsii runtime
+        self._arn_suffix: str = self._lb.arn_suffix
         self.blue = self._target_group("blue", props)
         self.green = self._target_group("green", props)
-        self._https = LbListener(
+        https = LbListener(
             self,
             "https",
-            load_balancer_arn=self._lb.arn,
+            load_balancer_arn=self._arn,
             port=443,
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,
@@ -149,7 +151,7 @@ class PublicLoadBalancer(Construct):
         LbListener(
             self,
             "http-redirect",
-            load_balancer_arn=self._lb.arn,
+            load_balancer_arn=self._arn,
             port=80,
             protocol="HTTP",
             default_action=[
@@ -158,6 +160,7 @@ class PublicLoadBalancer(Construct):
                 )
             ],
         )
+        self._https_arn: str = https.arn
         origin = LbListenerRuleCondition(
             http_header={"http_header_name": props.origin_header.name, "values": [props.origin_header.value]}
         )
@@ -201,12 +204,12 @@ class PublicLoadBalancer(Construct):
 
     @property
     def arn(self) -> str:
-        return self._lb.arn
+        return self._arn
 
     @property
     def arn_suffix(self) -> str:
         """The CloudWatch dimension LoadBalancer."""
-        return self._lb.arn_suffix
+        return self._arn_suffix
 
     @property
     def dns_name(self) -> str:
@@ -219,13 +222,13 @@ class PublicLoadBalancer(Construct):
 
     @property
     def https_listener_arn(self) -> str:
-        return self._https.arn
+        return self._https_arn
 
     def _rule(
         self, id_: str, priority: int, conditions: list[LbListenerRuleCondition], action: LbListenerRuleAction
     ) -> None:
         LbListenerRule(
-            self, id_, listener_arn=self._https.arn, priority=priority, condition=conditions, action=[action]
+            self, id_, listener_arn=self._https_arn, priority=priority, condition=conditions, action=[action]
         )
 
     def _target_group(self, color: str, props: PublicLoadBalancerProps) -> TargetGroup:

@@ -82,10 +82,12 @@ class EncryptedLogGroup(Construct):
             kms_key_id=props.settings.key.arn,
             retention_in_days=props.settings.retention_days,
         )
+        self._name: str = self._group.name  # read once: each read is a round trip to the jsii runtime
+        self._arn: str = self._group.arn
 
     @property
     def name(self) -> str:
-        return self._group.name
+        return self._name
 
     @property
     def dependable(self) -> CloudwatchLogGroup:
@@ -95,7 +97,7 @@ class EncryptedLogGroup(Construct):
     @property
     def arn(self) -> str:
         """The group's ARN (without the `:*` suffix CloudWatch adds in some APIs)."""
-        return self._group.arn
+        return self._arn
 
     def grant_write(self, role: ServiceRole) -> None:
         """Let a delivering service's role create streams in this group and put events into them."""

@@ -71,6 +71,8 @@ class SecureBucket(Construct):
             self, "bucket", bucket=props.name, force_destroy=props.force_destroy, region=props.region
         )
         bucket_id = self._bucket.id
+        self._name: str = self._bucket.bucket  # read once: each read is a round trip to the jsii runtime
+        self._arn: str = self._bucket.arn
         region = props.region
         self.versioning = S3BucketVersioningA(
             self, "versioning", bucket=bucket_id, region=region, versioning_configuration={"status": "Enabled"}
@@ -114,11 +116,11 @@ class SecureBucket(Construct):
 
     @property
     def name(self) -> str:
-        return self._bucket.bucket
+        return self._name
 
     @property
     def arn(self) -> str:
-        return self._bucket.arn
+        return self._arn
 
     def add_to_resource_policy(self, statement: Statement) -> None:
         self._statements.append(statement)

@@ -52,14 +52,16 @@ class ServiceRole(Construct):
             description=props.description,
             assume_role_policy=trust_document([_trust(props)]),
         )
+        self._arn: str = self._role.arn  # read once: each read is a round trip to the jsii runtime
+        self._name: str = self._role.name
 
     @property
     def arn(self) -> str:
-        return self._role.arn
+        return self._arn
 
     @property
     def name(self) -> str:
-        return self._role.name
+        return self._name
 
     @property
     def policy(self) -> IamRolePolicy | None:

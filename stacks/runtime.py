@@ -51,6 +51,16 @@ DOCUMENTS_PATH = "/mnt/documents"  # where the EFS access point is mounted in th
 POPULATIONS = ("merchants", "customers")  # the service accepts tokens of exactly these two user pools
 
 
+def load_balancer_certificate(scope: Construct, config: EnvironmentConfig, region: str, hostname: str) -> Certificate:
+    """Issued and validated by DNS in the hosted zone (EDGE-5); only a user's own config without a hosted zone
+    names an issued certificate per region instead (config refuses a malformed one or one of another region)."""
+    if config.dns.hosted_zone_id is None:
+        return ImportedCertificate(config.dns.certificate_arns[region])
+    return DnsValidatedCertificate(
+        scope, "certificate", DnsValidatedCertificateProps(hostname, config.dns.hosted_zone_id)
+    )
+
+
 def compose_runtime(stack: RegionalStack, lead: RegionalStack) -> Runtime:
     """The regional stack's runtime. `lead` is the primary region's stack: both regions' tasks read its
     database secrets (the secondary's Aurora member joins the global database and has none of its own)."""
@@ -159,7 +169,7 @@ class Runtime(Construct):
                 vpc_id=network.vpc_id,
                 subnet_ids=network.public_subnet_ids,
                 security_group=alb_tier,
-                certificate=self._certificate(config, hostname),
+                certificate=load_balancer_certificate(self, config, region, hostname),
                 access_logs=data.alb_logs,
                 target_port=PORT,
                 health_check_path=HEALTH_PATH,
@@ -189,14 +199,6 @@ class Runtime(Construct):
                     depends_on=[*network.endpoints.dependables, *stores.database.instances],
                 ),
             )
-
-    def _certificate(self, config: EnvironmentConfig, hostname: str) -> Certificate:
-        """Issued and validated by DNS in the hosted zone; a user's own config without one names an issued ARN."""
-        if config.dns.hosted_zone_id is None:
-            return ImportedCertificate(config.dns.certificate_arns[self.region])
-        return DnsValidatedCertificate(
-            self, "certificate", DnsValidatedCertificateProps(hostname, config.dns.hosted_zone_id)
-        )
 
     def outputs(self) -> dict[str, tuple[str, str]]:
         """Name -> (value, description) of what the edge, operations and CI need (DC-10)."""

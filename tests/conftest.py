@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 
+from config.load import ENVIRONMENTS_DIR
 from config.model import ENVIRONMENTS
 from tests.support.synth import STRICT_SYNTH_ENV, Synthesized, config_with, finish_synth, start_synth
 
@@ -66,6 +68,19 @@ def nat_instances(tmp_path_factory) -> Synthesized:
 
 
 @pytest.fixture(scope="session")
-def every_variant(synthesized, nat_instances) -> dict[str, Synthesized]:
-    """Every shipped environment plus dev with NAT instances: what whole-stack checks walk."""
-    return {**synthesized, "dev-nat-instances": nat_instances}
+def deployed(tmp_path_factory) -> Synthesized:
+    """dev synthesized with the deploy switch on (`service.deploy: true`, dev's image in the project's own
+    repository): the ECS service, its autoscaling and deployment alarms. Every shipped config keeps it off."""
+    root = tmp_path_factory.mktemp("synth-deployed")
+    service = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())["service"]
+    config_dir = config_with(root / "config", "dev", service={**service, "deploy": True})
+    return finish_synth(
+        "dev", root / "out", start_synth("dev", root / "out", MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV)
+    )
+
+
+@pytest.fixture(scope="session")
+def every_variant(synthesized, nat_instances, deployed) -> dict[str, Synthesized]:
+    """Every shipped environment plus dev with NAT instances and dev with the service deployed:
+    what whole-stack checks walk."""
+    return {**synthesized, "dev-nat-instances": nat_instances, "dev-deployed": deployed}

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.wiring import WATCHED, Unwired, load_allowlist, unwired
 
-VARIANTS = ["dev", "staging", "prod", "dev-nat-instances"]
+VARIANTS = ["dev", "staging", "prod", "dev-nat-instances", "dev-deployed"]
 
 
 def _unwired_in(synthesized) -> list[Unwired]:

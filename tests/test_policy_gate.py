@@ -2,8 +2,10 @@
 once, in tools/checkov/suppressions.yaml; a suppression that matches nothing fails the gate.
 
 Checkov is slow, so one session fixture runs it once over dev, staging and prod (the session's
-shared synth, `synthesized` in conftest.py) and dev in the NAT cost mode (`nat_instances`, whose
-NAT instances the shipped configs never create), and the tests read that one report. Only the test that
+shared synth, `synthesized` in conftest.py), dev in the NAT cost mode (`nat_instances`, whose
+NAT instances the shipped configs never create) and dev with the payment service deployed
+(`deployed`, whose ECS service and autoscaling the shipped configs never create), and the tests read
+that one report. Only the test that
 proves the gate bites runs Checkov again, on a tiny stack of its own.
 """
 
@@ -40,10 +42,10 @@ def require_checkov() -> None:
 
 
 @pytest.fixture(scope="session")
-def gate_report(synthesized, nat_instances) -> GateReport:
+def gate_report(synthesized, nat_instances, deployed) -> GateReport:
     require_checkov()
     try:
-        return run_gate([synthesized[env].outdir for env in ENVIRONMENTS] + [nat_instances.outdir])
+        return run_gate([synthesized[env].outdir for env in ENVIRONMENTS] + [nat_instances.outdir, deployed.outdir])
     except GateError as error:
         pytest.fail(f"the policy gate could not run: {error}")
 
@@ -67,6 +69,18 @@ def test_no_unsuppressed_failed_check(gate_report, synthesized, environment):
 def test_no_unsuppressed_failed_check_with_nat_instances(gate_report, nat_instances):
     failures = gate_report.failures_in(nat_instances.outdir)
     assert not failures, "\n".join(f"{f.check_id} {f.stack} {f.resource}: {f.check_name}" for f in failures)
+
+
+@pytest.mark.req("QA-2")
+@pytest.mark.req("APP-4")
+def test_no_unsuppressed_failed_check_with_the_service_deployed(gate_report, deployed):
+    failures = gate_report.failures_in(deployed.outdir)
+    assert not failures, "\n".join(f"{f.check_id} {f.stack} {f.resource}: {f.check_name}" for f in failures)
+    # the app tier's one suppression (no member while the switch is off) is not needed here: the service attaches it
+    deployed_output = deployed.outdir.resolve()
+    assert [
+        f.resource for f, _ in gate_report.suppressed if f.output == deployed_output and "app-security" in f.resource
+    ] == []
 
 
 @pytest.mark.req("QA-2")

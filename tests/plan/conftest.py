@@ -71,6 +71,34 @@ def generated_passwords(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def planned_deployed(deployed, tmp_path_factory, generated_passwords: Path) -> dict[str, PlannedStack]:
+    """dev with the deploy switch on, only the two regional stacks it changes, each planned and applied
+    in order (the secondary reads the primary's outputs): APP-4's "every plan passes both ways"."""
+    root = tmp_path_factory.mktemp("plan-deployed")
+    regional = ("primary", "secondary")
+    offline = [w for w in prepare(deployed.outdir, root / "offline", provider="offline") if w.name.endswith(regional)]
+    plans = {}
+    for workspace in offline:
+        workspace.init()
+        plans[workspace.name] = workspace.plan()
+        workspace.apply()
+    if provider_mode() != "offline":
+        registry = prepare(deployed.outdir, root / "registry", provider="registry", state_root=root / "offline")
+        planning = [w for w in registry if w.name.endswith(regional)]
+        for workspace in planning:
+            workspace.init()
+            plans[workspace.name] = workspace.plan()
+    else:
+        planning = offline
+    return {
+        planned.name.rsplit("-", 1)[1]: PlannedStack(
+            planned, planned.validate(), plans[planned.name], applied, applied.outputs()
+        )
+        for planned, applied in zip(planning, offline, strict=True)
+    }
+
+
+@pytest.fixture(scope="session")
 def planned(synthesized, tmp_path_factory, generated_passwords: Path) -> dict[str, dict[str, PlannedStack]]:
     root = tmp_path_factory.mktemp("plan")
     with ThreadPoolExecutor(max_workers=len(synthesized)) as pool:
