@@ -208,7 +208,9 @@ def test_the_service_gets_its_regions_cache_user_stream_and_one_worker_per_vcpu(
     endpoint = _ref(stack, "aws_elasticache_replication_group", "cache/group", "primary_endpoint_address")
     assert environment["REDIS_URL"] == f"rediss://{endpoint}:6379/0"
     assert environment["REDIS_USER"] == f"meridian-cache-{env}-app"
-    assert environment["REDIS_REPLICATION_GROUP_ID"] == f"meridian-cache-{env}"
+    assert environment["REDIS_REPLICATION_GROUP_ID"] == _ref(
+        stack, "aws_elasticache_replication_group", "cache/group", "replication_group_id"
+    )
     assert environment["PAYMENT_EVENTS_STREAM"] == _ref(stack, "aws_kinesis_stream", "payments/stream", "name")
     assert environment["AWS_REGION"] == _region(env, role)
     assert environment["STARTUP_DELAY_SECONDS"] == "30"
