@@ -108,8 +108,10 @@ class RegionalStack(MeridianStack):
             stream=self.data.stream,
         )
         self._outputs(self.functions.outputs())
+        self.operations.watch_functions(self.functions)
         self.runtime = compose_runtime(self, primary or self)
         self._outputs(self.runtime.outputs())
+        self.operations.watch_runtime(self.runtime)
 
     def stand_by_for(self, primary: RegionalStack) -> None:
         """The secondary region's side of DC-3: replicas of the primary's data, read through its outputs."""

@@ -183,6 +183,9 @@ def test_dashboard_url_output_is_built_from_the_stacks_own_region(synthesized, e
 
 # OPS-3 ---------------------------------------------------------------------------------------------
 
+FUNCTION_ALARMS = {
+    f"lambda-{name}-{kind}" for name in ("notifier", "stream-processor") for kind in ("errors", "throttles")
+}
 PRIMARY_ALARMS = {
     "db-cpu",
     "db-free-local-storage",
@@ -190,7 +193,14 @@ PRIMARY_ALARMS = {
     "redis-cpu",
     "redis-memory",
     "kinesis-iterator-age",
+    "lambda-rotation-errors",
+    "lambda-rotation-throttles",
+    *FUNCTION_ALARMS,
 }
+SECONDARY_ALARMS = (PRIMARY_ALARMS - {"lambda-rotation-errors", "lambda-rotation-throttles"}) | {
+    "db-global-replication-lag"
+}
+RUNTIME_ALARMS = {"alb-5xx-rate", "alb-p99-latency", "ecs-cpu", "ecs-memory"}
 
 
 def _alarms(stack: dict, env: str) -> dict[str, dict]:
@@ -217,10 +227,11 @@ def test_each_regions_alarms_reach_its_own_topic_with_the_configured_thresholds(
     for role in REGIONAL:
         stack = synthesized[env].stack(role)
         alarms = _alarms(stack, env)
-        # GIVEN the region's alarms: the secondary's also watch its lag behind the primary region, and
-        # no ECS alarm exists while the service is not deployed (every shipped config)
+        # GIVEN the region's alarms: the secondary's also watch its lag behind the primary region and
+        # have no rotation function; no ECS or load-balancer alarm exists while the service is not
+        # deployed (every shipped config)
         assert config.service.deploy is False
-        assert set(alarms) == PRIMARY_ALARMS | ({"db-global-replication-lag"} if role == "secondary" else set())
+        assert set(alarms) == (PRIMARY_ALARMS if role == "primary" else SECONDARY_ALARMS)
         for label, alarm in alarms.items():
             # THEN each goes to this region's topic when it fires and when it clears, and says what to do
             assert alarm["alarm_actions"] == alarm["ok_actions"] == [_topic_arn(stack)], label
@@ -232,6 +243,51 @@ def test_each_regions_alarms_reach_its_own_topic_with_the_configured_thresholds(
     secondary = _alarms(synthesized[env].stack("secondary"), env)["db-global-replication-lag"]
     assert secondary["dimensions"] == {"SourceRegion": config.regions.primary.name}
     assert secondary["threshold"] == thresholds.db_global_replication_lag_ms
+
+
+@pytest.mark.req("OPS-3", "APP-4")
+def test_a_deployed_service_and_its_load_balancer_are_watched_in_each_region(deployed):
+    for role in REGIONAL:
+        stack = deployed.stack(role)
+        alarms = _alarms(stack, "dev")
+        # GIVEN dev with the deploy switch on WHEN its regional alarms are read
+        # THEN the service's CPU and memory and its load balancer's 5xx rate and latency are watched too
+        # (the service's own deployment alarms, which roll a bad deployment back, are APP-4's)
+        operators = {label for label in alarms if not label.startswith("meridian-payment-service-")}
+        assert operators == (PRIMARY_ALARMS if role == "primary" else SECONDARY_ALARMS) | RUNTIME_ALARMS
+        (service,) = _resources(stack, "aws_ecs_service")
+        (cluster,) = _resources(stack, "aws_ecs_cluster")
+        assert alarms["ecs-cpu"]["dimensions"] == {
+            "ClusterName": f"${{aws_ecs_cluster.{cluster}.name}}",
+            "ServiceName": f"${{aws_ecs_service.{service}.name}}",
+        }
+        (balancer,) = _resources(stack, "aws_lb")
+        watched = json.dumps(alarms["alb-5xx-rate"]) + json.dumps(alarms["alb-p99-latency"])
+        assert f"${{aws_lb.{balancer}.arn_suffix}}" in watched
+        # AND the dashboard draws the service's CPU, memory and running tasks and the load balancer's requests
+        drawn = _drawn(_dashboard(stack)[1])
+        service_name = f"${{aws_ecs_service.{service}.name}}"
+        assert {line[1] for line in drawn["AWS/ECS"] if service_name in line} == {"CPUUtilization", "MemoryUtilization"}
+        assert [line[1] for line in drawn["ECS/ContainerInsights"] if service_name in line] == ["RunningTaskCount"]
+        assert {line[3] for line in drawn["AWS/ApplicationELB"] if line[2] == "LoadBalancer"} == {
+            f"${{aws_lb.{balancer}.arn_suffix}}"
+        }
+
+
+@pytest.mark.req("OPS-2")
+@pytest.mark.parametrize("env", ENVS)
+def test_each_regions_dashboard_draws_each_of_its_functions(synthesized, env):
+    for role in REGIONAL:
+        stack = synthesized[env].stack(role)
+        drawn = _drawn(_dashboard(stack)[1])
+        # GIVEN the region's Lambda functions WHEN its dashboard is read
+        functions = {
+            f"${{aws_lambda_function.{logical}.function_name}}" for logical in _resources(stack, "aws_lambda_function")
+        }
+        # THEN it draws errors, throttles and duration of every one of them
+        assert len(functions) == (3 if role == "primary" else 2)
+        for metric in ("Errors", "Throttles", "Duration"):
+            assert {line[3] for line in drawn["AWS/Lambda"] if line[1] == metric} == functions, metric
 
 
 @pytest.mark.req("OPS-3")
