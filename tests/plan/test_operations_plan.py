@@ -38,7 +38,8 @@ def test_each_region_plans_its_dashboard_alarms_and_subscribers(planned, env):
         body = json.loads(dashboard["dashboard_body"])
         assert {w["properties"]["region"] for w in body["widgets"] if w["type"] == "metric"} == {region}
         alarms = [change.after for change in plan.created("aws_cloudwatch_metric_alarm")]
-        assert len(alarms) == (7 if role == "secondary" else 6)
+        # stores (6), the secondary's global lag (1), two alarms per Lambda function (rotation in the primary only)
+        assert len(alarms) == (6 + 1 + 2 * 2 if role == "secondary" else 6 + 2 * 3)
         assert len(plan.created("aws_sns_topic_subscription")) == len(config.operations.alert_subscriptions)
         url = stack.outputs["dashboard_url"]
         assert url == (

@@ -158,7 +158,7 @@ def test_deployment_alarms_watch_5xx_and_unhealthy_targets_of_blue_and_notify_th
     alarms = [a for a in _applied(stack, "aws_cloudwatch_metric_alarm") if a["alarm_name"].startswith(DEPLOYMENT_ALARM)]
     (alb,) = _applied(stack, "aws_lb")
     (blue,) = [g for g in _applied(stack, "aws_lb_target_group") if g["name"] == "meridian-blue-dev"]
-    (topic,) = _applied(stack, "aws_sns_topic")
+    (topic,) = [t for t in _applied(stack, "aws_sns_topic") if "-alerts-" in t["name"]]
     assert sorted(a["metric_name"] for a in alarms) == ["HTTPCode_Target_5XX_Count", "UnHealthyHostCount"]
     for alarm in alarms:
         assert alarm["dimensions"] == {"LoadBalancer": alb["arn_suffix"], "TargetGroup": blue["arn_suffix"]}
