@@ -59,10 +59,26 @@ def test_the_same_sources_give_the_same_bytes_whatever_their_times_permissions_a
     (other / "notifier" / "__pycache__").mkdir()
     (other / "notifier" / "__pycache__" / "handler.cpython-311.pyc").write_bytes(b"stale bytecode")
     # WHEN each is built
-    first, second = (build("notifier", source_root=root, announce=quiet) for root in (plain, other))
+    first, second = (build("notifier", source_root=root, announce=quiet, reuse=False) for root in (plain, other))
     # THEN the zips are byte for byte the same, and so is the hash that drives a redeploy
     assert first.path.read_bytes() == second.path.read_bytes()
-    assert first.sha256_b64 == second.sha256_b64 == build("notifier", announce=quiet).sha256_b64
+    assert first.sha256_b64 == second.sha256_b64 == build("notifier", announce=quiet, reuse=False).sha256_b64
+
+
+def test_a_zip_built_before_from_the_same_inputs_is_reused_and_a_damaged_one_rebuilt(tmp_path, monkeypatch):
+    sources = copy_sources(tmp_path / "src")
+    built = build("notifier", source_root=sources, announce=quiet)
+    # GIVEN a zip built before from exactly these sources and dependencies
+    # WHEN the function is built again THEN nothing is compressed (synth does this on every run)
+    builder = sys.modules["tools.lambda_build.build"]  # the module, which the package's `build` function hides
+    monkeypatch.setattr(builder, "deterministic_zip", lambda files: pytest.fail("compressed again"))
+    assert build("notifier", source_root=sources, announce=quiet) == built
+    # AND WHEN that zip was damaged on disk THEN it is built again, to the same bytes
+    monkeypatch.undo()
+    intact = built.path.read_bytes()
+    built.path.write_bytes(intact[:-1] + bytes([intact[-1] ^ 1]))
+    assert build("notifier", source_root=sources, announce=quiet) == built
+    assert built.path.read_bytes() == intact
 
 
 def test_a_changed_source_changes_the_hash(tmp_path):

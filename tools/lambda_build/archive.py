@@ -16,6 +16,10 @@ from pathlib import Path, PurePosixPath
 
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = stat.S_IFREG | 0o644
+COMPRESS_LEVEL = 9
+# What else decides the zip's bytes besides its files: a zip recorded for the same files and format
+# is reused (build.py), so anything new in deterministic_zip belongs here too.
+ARCHIVE_FORMAT = f"deflate-{COMPRESS_LEVEL} {FIXED_TIMESTAMP} {FILE_MODE:o}"
 FUNCTION_FILES_LEFT_OUT = {"requirements.in", "requirements.txt"}
 
 
@@ -67,5 +71,5 @@ def deterministic_zip(files: dict[str, Path]) -> bytes:
             info.create_system = 3  # Unix, so that external_attr carries the permissions
             info.external_attr = FILE_MODE << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, files[name].read_bytes(), compresslevel=9)
+            archive.writestr(info, files[name].read_bytes(), compresslevel=COMPRESS_LEVEL)
     return buffer.getvalue()

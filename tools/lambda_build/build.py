@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import ArchiveError, deterministic_zip, entries
+from .archive import ARCHIVE_FORMAT, ArchiveError, deterministic_zip, entries
 from .dependencies import DependencyInstallError, install_dependencies
 from .target import ARCHITECTURE, LAMBDA_SRC, REPO_ROOT, RUNTIME
 
@@ -57,8 +57,10 @@ def build(
     source_root: Path = LAMBDA_SRC,
     cache_dir: Path | None = None,
     announce: Callable[[str], None] = _announce,
+    reuse: bool = True,
 ) -> BuiltFunction:
-    """Builds lambda_src/<name> and its pinned dependencies into <cache>/lambda-zips/<name>-<sha>.zip."""
+    """Builds lambda_src/<name> and its pinned dependencies into <cache>/lambda-zips/<name>-<sha>.zip
+    (`reuse=False` compresses again even when a zip of the same inputs is recorded)."""
     known = function_names(source_root)
     if name not in known:
         raise LambdaBuildError(f"no Lambda function {name!r} in {source_root}; the functions are: {', '.join(known)}")
@@ -69,14 +71,23 @@ def build(
             f"{function_dir} has no requirements.txt; write it with python -m tools.lambda_build --pin"
         )
     cache = cache_dir or default_cache_dir()
+    zips = cache / "lambda-zips"
     try:
         dependencies = install_dependencies(requirements, cache / "lambda-deps", announce)
-        data = deterministic_zip(entries(function_dir, name, dependencies, SHARED_FILES.get(name)))
+        files = entries(function_dir, name, dependencies, SHARED_FILES.get(name))
+        # Compressing ~1,600 files takes seconds on every synth; the same inputs give the same bytes, so
+        # a zip built before from exactly these inputs is the zip.
+        recorded = zips / "inputs" / f"{name}-{_inputs_digest(files)}"
+        digest = _zip_recorded(recorded, zips, name) if reuse else None
+        if digest is None:
+            data = deterministic_zip(files)
+            digest = hashlib.sha256(data).digest()
+            _store(zips, _zip_name(name, digest), data)
+            _store(recorded.parent, recorded.name, digest.hex().encode("ascii"))
     except (DependencyInstallError, ArchiveError) as error:
         raise LambdaBuildError(f"cannot build {name}: {error}") from None
-    digest = hashlib.sha256(data).digest()
-    path = _store(cache / "lambda-zips", f"{name}-{digest.hex()[:16]}.zip", data)
-    announce(f"{name}: {path} ({len(data) // 1024} KiB)")
+    path = zips / _zip_name(name, digest)
+    announce(f"{name}: {path} ({path.stat().st_size // 1024} KiB)")
     return BuiltFunction(
         name=name,
         path=path,
@@ -85,10 +96,34 @@ def build(
     )
 
 
+def _zip_name(name: str, digest: bytes) -> str:
+    return f"{name}-{digest.hex()[:16]}.zip"
+
+
+def _inputs_digest(files: dict[str, Path]) -> str:
+    """SHA-256 over every archive path and its file's bytes, and the archive format's version."""
+    inputs = hashlib.sha256(ARCHIVE_FORMAT.encode("ascii"))
+    for archive_path in sorted(files):
+        inputs.update(archive_path.encode("utf-8") + b"\0")
+        inputs.update(hashlib.sha256(files[archive_path].read_bytes()).digest())
+    return inputs.hexdigest()
+
+
+def _zip_recorded(recorded: Path, zips: Path, name: str) -> bytes | None:
+    """The SHA-256 of the zip once built from these inputs, if that zip is still there and still matches."""
+    if not recorded.is_file():
+        return None
+    digest = bytes.fromhex(recorded.read_text(encoding="ascii"))
+    path = zips / _zip_name(name, digest)
+    if not path.is_file() or hashlib.sha256(path.read_bytes()).digest() != digest:
+        return None
+    return digest
+
+
 def _store(directory: Path, file_name: str, data: bytes) -> Path:
     """Writes the zip once (its name is its content's hash), whole or not at all."""
     path = directory / file_name
-    if path.is_file() and path.stat().st_size == len(data):
+    if path.is_file() and path.read_bytes() == data:
         return path
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{file_name}-", delete=False) as staging:
