@@ -14,6 +14,7 @@ import pytest
 from config import load
 from constructs_lib.origin_secret import HEADER_NAME
 from tests.support.constructs import synth_construct
+from tests.support.iam import ONLY_ON_EVERYTHING
 
 ENVS = ["dev", "staging", "prod"]
 REGIONAL = ["primary", "secondary"]
@@ -27,7 +28,6 @@ CONTRACT_OUTPUTS = (
     "ecs_cluster_name",
 )
 # Actions AWS grants only on "*" (SEC-5); every other action names its resources.
-AWS_ONLY_ON_STAR = {"ecr:GetAuthorizationToken", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
 def _region(env: str, role: str) -> str:
@@ -255,7 +255,7 @@ def test_no_role_of_a_regional_stack_has_a_data_action_on_star(every_variant, va
             actions = _listed(statement["Action"])
             assert not [a for a in actions if a in ("*", "s3:*", "kms:*", "secretsmanager:*")], (logical, statement)
             if "*" in _listed(statement["Resource"]):
-                assert set(actions) <= AWS_ONLY_ON_STAR, (logical, statement)
+                assert set(actions) <= ONLY_ON_EVERYTHING, (logical, statement)
 
 
 @pytest.mark.req("SEC-8")
