@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import ssl
+from pathlib import Path
 from typing import ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 # Regions Meridian is allowed to run in (commercial partition, all offer every service used).
 Region = Literal[
@@ -34,6 +36,8 @@ Region = Literal[
     "sa-east-1",
 ]
 AWS_REGIONS: tuple[str, ...] = get_args(Region)
+# CloudFront keeps its certificates and CLOUDFRONT-scope web ACLs in this region (an AWS rule).
+CLOUDFRONT_REGION = "us-east-1"
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -63,6 +67,7 @@ _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
 _POPULATION = re.compile(r"^[a-z][a-z0-9-]{1,20}[a-z0-9]$")
+_HTTPS_ORIGIN = re.compile(r"^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 
 
 class _Frozen(BaseModel):
@@ -249,7 +254,8 @@ class Dns(_Frozen):
     certificate_arns: dict[str, str] = Field(
         default_factory=dict,
         description="only without hosted_zone_id: an issued ACM certificate per region (region name -> ARN) "
-        "for the load balancers, covering origin.<region>.<domain>; the shipped environments validate by DNS instead",
+        "covering the names served there (api.<domain>, origin.<region>.<domain>), and one of us-east-1 covering "
+        "<domain> for CloudFront; the shipped environments validate by DNS instead",
     )
 
     @field_validator("domain")
@@ -282,6 +288,20 @@ class Dns(_Frozen):
                     "(a load balancer uses certificates of its own region)"
                 )
         return value
+
+    @property
+    def api_hostname(self) -> str:
+        """The payment API's one client-facing name, served by both regions (failover records pick one)."""
+        return f"api.{self.domain}"
+
+    @property
+    def cdn_hostname(self) -> str:
+        """The CloudFront distribution's name: the environment's domain itself."""
+        return self.domain
+
+    def origin_hostname(self, region: str) -> str:
+        """A region's load balancer, as CloudFront and API Gateway reach it (alias record, ALB certificate)."""
+        return f"origin.{region}.{self.domain}"
 
     @model_validator(mode="after")
     def _one_way_to_a_certificate(self) -> Dns:
@@ -318,6 +338,88 @@ class Identity(_Frozen):
         if repeated:
             raise ValueError(f"{', '.join(repeated)} listed twice; allowed: each population once")
         return value
+
+
+# The client CAs' PEM and everything else a config names by path is found from the project root.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+HEALTH_CHECK_INTERVALS = (10, 30)  # the only request intervals Route 53 health checks offer
+
+
+class Edge(_Frozen):
+    """The public entry points (EDGE-1, EDGE-3, EDGE-4): the payment API, CloudFront, DNS failover."""
+
+    active_region: Region | None = Field(
+        default=None,
+        description="the region that answers first (failover PRIMARY, first CloudFront origin); "
+        "null: regions.primary. Switching it is the planned region switch (README)",
+    )
+    health_check_interval_seconds: int = Field(description="Route 53 health check request interval: 10 or 30")
+    health_check_failure_threshold: int = Field(
+        ge=1, le=10, description="consecutive failed checks before a region counts as unhealthy"
+    )
+    cors_origins: tuple[str, ...] = Field(description="browser origins allowed to call the payment API (https://...)")
+    throttle_rate_per_second: int = Field(ge=1, le=10_000, description="API stage and usage plan steady rate")
+    throttle_burst: int = Field(ge=1, le=5_000, description="API stage and usage plan burst")
+    monthly_quota: int = Field(ge=1, description="requests a month the API key's usage plan allows")
+    truststore_file: str = Field(
+        description="PEM of the CAs whose client certificates the API accepts (mutual TLS), relative to the "
+        "project root; README: how to make one"
+    )
+    _truststore_pem: str = PrivateAttr(default="")
+
+    @field_validator("health_check_interval_seconds")
+    @classmethod
+    def _interval(cls, value: int) -> int:
+        if value not in HEALTH_CHECK_INTERVALS:
+            raise ValueError(f"{value} seconds is not a Route 53 health check interval; allowed: 10, 30")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not _HTTPS_ORIGIN.match(origin):
+                raise ValueError(f"{origin!r} is not an HTTPS origin; allowed: https://host[:port], no path")
+        return value
+
+    @model_validator(mode="after")
+    def _burst_covers_rate(self) -> Edge:
+        if self.throttle_burst < self.throttle_rate_per_second:
+            raise ValueError(
+                f"throttle_burst {self.throttle_burst} is below throttle_rate_per_second "
+                f"{self.throttle_rate_per_second}; allowed: a burst at least as large as the rate"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _read_truststore(self) -> Edge:
+        path = PROJECT_ROOT / self.truststore_file
+        try:
+            pem = path.read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(
+                f"truststore_file {self.truststore_file!r} cannot be read ({type(error).__name__}); "
+                "allowed: a PEM file of CA certificates, relative to the project root"
+            ) from None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            context.load_verify_locations(cadata=pem)
+        except (ssl.SSLError, ValueError):
+            context = None
+        stats = context.cert_store_stats() if context else {"x509": 0, "x509_ca": 0}
+        if "PRIVATE KEY" in pem or stats["x509"] == 0 or stats["x509_ca"] != stats["x509"]:
+            raise ValueError(
+                f"truststore_file {self.truststore_file!r} is not a PEM of CA certificates only "
+                f"({stats['x509_ca']} CA certificates of {stats['x509']}, a private key: {'PRIVATE KEY' in pem}); "
+                "allowed: one or more CA certificates, no key"
+            )
+        self._truststore_pem = pem
+        return self
+
+    @property
+    def truststore_pem(self) -> str:
+        """The text of truststore_file, read once when the config was validated."""
+        return self._truststore_pem
 
 
 class Capacity(_Frozen):
@@ -659,6 +761,7 @@ class EnvironmentConfig(_Frozen):
     accounts: Accounts
     regions: Regions
     dns: Dns
+    edge: Edge
     identity: Identity
     capacity: Capacity
     retention: Retention
@@ -684,7 +787,8 @@ class EnvironmentConfig(_Frozen):
     @model_validator(mode="after")
     def _certificates_for_both_regions(self) -> EnvironmentConfig:
         if self.dns.hosted_zone_id is None:
-            regions = (self.regions.primary.name, self.regions.secondary.name)
+            # each region's certificate covers the names served there; CloudFront's is the one of us-east-1
+            regions = tuple(dict.fromkeys((self.regions.primary.name, self.regions.secondary.name, CLOUDFRONT_REGION)))
             missing = [region for region in regions if region not in self.dns.certificate_arns]
             extra = sorted(set(self.dns.certificate_arns) - set(regions))
             if missing or extra:
@@ -693,6 +797,20 @@ class EnvironmentConfig(_Frozen):
                     f"{', '.join(regions)}; missing: {', '.join(missing) or 'none'}, unexpected: {', '.join(extra) or 'none'}"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _active_region_is_one_of_the_two(self) -> EnvironmentConfig:
+        regions = (self.regions.primary.name, self.regions.secondary.name)
+        if self.edge.active_region is not None and self.edge.active_region not in regions:
+            raise ValueError(
+                f"edge.active_region {self.edge.active_region!r} is neither region; allowed: {', '.join(regions)}"
+            )
+        return self
+
+    @property
+    def active_role(self) -> Literal["primary", "secondary"]:
+        """Which regional stack answers first: the primary unless edge.active_region names the secondary."""
+        return "secondary" if self.edge.active_region == self.regions.secondary.name else "primary"
 
     @model_validator(mode="after")
     def _deployed_image_is_the_projects_own(self) -> EnvironmentConfig:

@@ -48,6 +48,10 @@ DATA_CLASSES: Mapping[str, KeyUse] = {
     "lambda": KeyUse("Lambda functions' environment variables", via_services=("lambda",)),
     "sqs": KeyUse("SQS queues: payment events and dead letters", via_services=("sqs",)),
     "state": KeyUse("Terraform state and its lock table", via_services=("s3", "dynamodb")),
+    # CloudFront's standard logging writes as the log delivery service, not through S3 for a principal
+    "cdn-logs": KeyUse(
+        "CloudFront standard logs", via_services=("s3",), service_principals=("delivery.logs.amazonaws.com",)
+    ),
 }
 
 
@@ -58,6 +62,13 @@ class CustomerKeyProps:
     account_id: str
     region: str
     deletion_window_days: int = 30  # the maximum: a mistaken deletion can be cancelled for a month
+    # tells apart a second key of one purpose in one region, kept by another stack (the global
+    # stack's CloudFront logs key beside the primary region's): named <purpose>-<qualifier>
+    qualifier: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.naming.name(self.purpose, self.qualifier) if self.qualifier else self.naming.name(self.purpose)
 
 
 class CustomerKey(Construct):
@@ -75,17 +86,17 @@ class CustomerKey(Construct):
         self._key = KmsKey(
             self,
             "key",
-            description=f"{props.naming.name(props.purpose)}: {use.description}",
+            description=f"{props.name}: {use.description}",
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
             policy=lazy_document(lambda: base_policy + self._role_statements),
-            tags={"Name": props.naming.name(props.purpose)},
+            tags={"Name": props.name},
             region=props.region,  # explicit: a stack may hold a key of another region (the state replica's)
         )
         # Attribute tokens are read once and kept: each read is a round trip to the jsii runtime.
         self._arn: str = self._key.arn
         self._key_id: str = self._key.key_id
-        self.alias_name = props.naming.alias(props.purpose)
+        self.alias_name = f"alias/{props.name}"
         KmsAlias(self, "alias", name=self.alias_name, target_key_id=self._key_id, region=props.region)
 
     @property

@@ -3,12 +3,12 @@
 How to use:
 
     api = PaymentApi(self, "api", PaymentApiProps(
-        naming=naming, domain_name=f"api-{role}.{config.dns.domain}", certificate_arn=certificate.arn,
-        backend_hostname=payment_service_hostname, user_pools=pools, truststore=truststore,
-        logs=log_settings, account=api_gateway_account, web_acl_arn=web_acl.arn,
+        naming=naming, domain_name=config.dns.api_hostname, certificate_arn=certificate.arn,
+        backend_hostname=config.dns.origin_hostname(region), origin_header=header, user_pools=pools,
+        truststore=truststore, logs=log_settings, account=api_gateway_account, web_acl_arn=web_acl.arn,
         cors_origins=("https://shop.example.org",),
     ))
-    api.regional_domain_name, api.regional_zone_id   # the Route 53 alias target
+    api.regional_domain_name, api.regional_zone_id   # the Route 53 (failover) alias target
     api.api_key_id, api.stage_arn, api.url
 
 Clients reach the API only through its custom domain, which demands a client certificate issued by
@@ -16,10 +16,14 @@ a CA of the truststore (the execute-api endpoint is disabled), and, on every pay
 key counted by the usage plan and a Cognito token of a population the route admits (one authorizer
 per set of admitted populations). `GET /health` answers from a mock integration, unauthenticated.
 Preflight requests (OPTIONS) answer with CORS headers for the configured origins only. Payment
-routes are proxied to the region's payment service over HTTPS, API Gateway presenting its own client
-certificate (`backend_client_certificate_pem`) so the backend can admit it alone. The stage logs every request as JSON
+routes are proxied to the region's payment service over HTTPS (its load balancer's hostname), each
+request carrying the origin header the load balancer requires. The stage logs every request as JSON
 to a log group with the logs key, logs execution through method settings, traces with X-Ray,
 throttles, and sits behind the regional web ACL.
+
+Both regions serve the same custom domain name (the client-facing `api.<domain>`, each with its own
+regional certificate for it): Route 53 failover records choose which region's domain answers, and
+TLS verifies whichever does.
 """
 
 from __future__ import annotations
@@ -31,11 +35,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
 
-from cdktf import TerraformResource, TerraformResourceLifecycle
+from cdktf import Fn, TerraformResource, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
 from cdktf_cdktf_provider_aws.api_gateway_base_path_mapping import ApiGatewayBasePathMapping
-from cdktf_cdktf_provider_aws.api_gateway_client_certificate import ApiGatewayClientCertificate
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
 from cdktf_cdktf_provider_aws.api_gateway_domain_name import (
     ApiGatewayDomainName,
@@ -70,6 +73,7 @@ from constructs import Construct
 from constructs_lib.api_gateway_account import ApiGatewayAccount
 from constructs_lib.log_group import EncryptedLogGroup, EncryptedLogGroupProps, LogSettings
 from constructs_lib.naming import Naming
+from constructs_lib.origin_header import OriginHeader
 from constructs_lib.truststore import Truststore
 from constructs_lib.user_pool import UserPool
 
@@ -120,9 +124,10 @@ ACCESS_LOG_FORMAT = json.dumps(
 @dataclass(frozen=True)
 class PaymentApiProps:
     naming: Naming
-    domain_name: str  # the API's public name, e.g. api-primary.pay.example.org
+    domain_name: str  # the API's public name, the same in both regions, e.g. api.pay.example.org
     certificate_arn: str  # a regional ACM certificate covering domain_name
     backend_hostname: str  # the region's payment service, reached over HTTPS
+    origin_header: OriginHeader  # sent on every payment route: the load balancer admits nothing else
     user_pools: Mapping[str, UserPool]  # population -> its pool
     truststore: Truststore  # CAs whose client certificates the domain accepts
     logs: LogSettings  # the logs key and the one retention (OPS-1)
@@ -212,9 +217,12 @@ class PaymentApi(Construct):
         return self._domain.regional_zone_id
 
     @property
-    def backend_client_certificate_pem(self) -> str:
-        """The public certificate API Gateway presents to the backend (for the backend's trust store)."""
-        return self._client_certificate.pem_encoded_certificate
+    def access_log_group_name(self) -> str:
+        return self._access_logs.name
+
+    @property
+    def execution_log_group_name(self) -> str:
+        return self._execution_logs.name
 
     @property
     def api_key_id(self) -> str:
@@ -267,7 +275,11 @@ class PaymentApi(Construct):
                 integration_http_method=route.method,
                 uri=f"https://{self._props.backend_hostname}{route.path}",
                 request_parameters={
-                    f"integration.request.path.{name}": f"method.request.path.{name}" for name in parameters
+                    **{f"integration.request.path.{name}": f"method.request.path.{name}" for name in parameters},
+                    # a static value, quoted: API Gateway sends it on every request to the backend
+                    f"integration.request.header.{self._props.origin_header.name}": (
+                        f"'{self._props.origin_header.value}'"
+                    ),
                 },
                 timeout_milliseconds=self._props.integration_timeout_ms,
             )
@@ -387,24 +399,22 @@ class PaymentApi(Construct):
             rest_api_id=self._api.id,
             description=f"Payments API for {props.backend_hostname}",
             # a new deployment whenever what the API serves changes; the stage moves to it
-            triggers={"redeployment": _fingerprint(props)},
+            # the origin header's value too (hashed): a deployment snapshots the integrations, so a
+            # rotated value reaches the stage only through a new deployment
+            triggers={"redeployment": _fingerprint(props), "origin_header": Fn.sha256(props.origin_header.value)},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             depends_on=self._integrations,
         )
-        access_logs = EncryptedLogGroup(
+        self._access_logs = access_logs = EncryptedLogGroup(
             self,
             "access-logs",
             EncryptedLogGroupProps(f"/apigateway/{props.naming.name('payments-api-access')}", props.logs),
         )
         # API Gateway would create the execution log group itself, unencrypted and kept forever
-        execution_logs = EncryptedLogGroup(
+        self._execution_logs = execution_logs = EncryptedLogGroup(
             self,
             "execution-logs",
             EncryptedLogGroupProps(f"API-Gateway-Execution-Logs_{self._api.id}/{props.stage_name}", props.logs),
-        )
-        # the certificate API Gateway presents to the backend: what lets it tell the API from anyone else
-        self._client_certificate = ApiGatewayClientCertificate(
-            self, "backend-client-certificate", description=f"API Gateway calling {props.backend_hostname}"
         )
         stage = ApiGatewayStage(
             self,
@@ -412,7 +422,6 @@ class PaymentApi(Construct):
             rest_api_id=self._api.id,
             deployment_id=deployment.id,
             stage_name=props.stage_name,
-            client_certificate_id=self._client_certificate.id,
             xray_tracing_enabled=True,
             access_log_settings=ApiGatewayStageAccessLogSettings(
                 destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
@@ -493,6 +502,7 @@ def _fingerprint(props: PaymentApiProps) -> str:
     served = {
         "routes": [(r.method, r.path, r.populations) for r in props.routes],
         "backend": props.backend_hostname,
+        "origin_header": props.origin_header.name,
         "cors": list(props.cors_origins),
         "timeout": props.integration_timeout_ms,
     }

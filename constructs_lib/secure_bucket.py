@@ -45,6 +45,9 @@ class SecureBucketProps:
     access_log_bucket: SecureBucket | None = None  # where S3 server access logs go
     force_destroy: bool = False  # never for data; tests and ephemeral buckets only
     region: str | None = None  # None: the stack's region; set for a bucket the stack keeps elsewhere (a replica)
+    # CloudFront standard logging grants its log delivery account write access through the bucket ACL,
+    # so that bucket keeps ACLs on (object owner: the bucket owner, all public ACLs still blocked)
+    acls_for_cloudfront_logs: bool = False
 
     def __post_init__(self) -> None:
         if self.key is None and not self.sse_s3_reason:
@@ -91,7 +94,13 @@ class SecureBucket(Construct):
             restrict_public_buckets=True,
         )
         S3BucketOwnershipControls(
-            self, "ownership", bucket=bucket_id, region=region, rule={"object_ownership": "BucketOwnerEnforced"}
+            self,
+            "ownership",
+            bucket=bucket_id,
+            region=region,
+            rule={
+                "object_ownership": "BucketOwnerPreferred" if props.acls_for_cloudfront_logs else "BucketOwnerEnforced"
+            },
         )
         S3BucketLifecycleConfiguration(
             self, "lifecycle", bucket=bucket_id, region=region, rule=[self._lifecycle_rule(props)]
@@ -121,6 +130,11 @@ class SecureBucket(Construct):
     @property
     def arn(self) -> str:
         return self._arn
+
+    @property
+    def domain_name(self) -> str:
+        """`<bucket>.s3.amazonaws.com`: how CloudFront standard logging names its bucket."""
+        return self._bucket.bucket_domain_name
 
     def add_to_resource_policy(self, statement: Statement) -> None:
         self._statements.append(statement)

@@ -9,6 +9,10 @@ How to use:
     pool.arn                      # an API Gateway COGNITO_USER_POOLS authorizer's provider ARN
     pool.issuer_url, pool.jwks_url, pool.client_id   # what a service checks a token against (iss, keys, aud)
 
+A population's immutable attributes (merchants: `merchant_id`, the claim `custom:merchant_id` the
+payment service identifies a merchant by) are set by the administrator who creates the user and
+can never be changed, by the user or anyone else.
+
 Passwords need every character class and at least 12 characters; MFA is TOTP (required or optional
 per config; no SMS, which would need an SNS role and brings SIM-swap risk); advanced security
 (compromised-credential and adaptive-authentication checks) is enforced, which needs the PLUS tier;
@@ -28,6 +32,8 @@ from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPoolAccountRecoverySettingRecoveryMechanism,
     CognitoUserPoolAdminCreateUserConfig,
     CognitoUserPoolPasswordPolicy,
+    CognitoUserPoolSchema,
+    CognitoUserPoolSchemaStringAttributeConstraints,
     CognitoUserPoolSoftwareTokenMfaConfiguration,
     CognitoUserPoolUserPoolAddOns,
 )
@@ -52,6 +58,9 @@ class UserPoolProps:
     deletion_protection: bool = True  # a deleted pool takes every account with it
     access_token_minutes: int = 60  # short-lived: a stolen token is useful for an hour at most
     refresh_token_days: int = 1  # a signed-in session lasts a working day, then MFA again
+    # custom attributes (tokens carry them as custom:<name>) that an administrator sets when creating
+    # the user and nobody changes later: a user who could rewrite one could act as someone else
+    immutable_attributes: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -96,6 +105,19 @@ class UserPool(Construct):
             mfa_configuration=MFA_MODES[props.mfa],
             software_token_mfa_configuration=CognitoUserPoolSoftwareTokenMfaConfiguration(enabled=True),
             user_pool_add_ons=CognitoUserPoolUserPoolAddOns(advanced_security_mode="ENFORCED"),
+            schema=[
+                CognitoUserPoolSchema(
+                    name=attribute,
+                    attribute_data_type="String",
+                    mutable=False,
+                    developer_only_attribute=False,
+                    string_attribute_constraints=CognitoUserPoolSchemaStringAttributeConstraints(
+                        min_length="1", max_length="64"
+                    ),
+                )
+                for attribute in props.immutable_attributes
+            ]
+            or None,
         )
         self._client = CognitoUserPoolClient(
             self,

@@ -3,7 +3,10 @@ never build providers or backends themselves (TerraConstructs' lesson, STYLE.md)
 
 from __future__ import annotations
 
-from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from cdktf import LocalBackend, S3Backend, TerraformDataSource, TerraformOutput, TerraformResource, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -47,13 +50,8 @@ class MeridianStack(TerraformStack):
         self.region = region
         self.naming = Naming(config.project, config.environment)
         self.account_id = config.accounts.own
-        AwsProvider(
-            self,
-            "aws",
-            region=region,
-            allowed_account_ids=[config.accounts.own],  # refuse to touch any other account
-            default_tags=[AwsProviderDefaultTags(tags=config.default_tags())],
-        )
+        self._providers: dict[str, AwsProvider] = {}
+        self._provider("aws", region, alias=None)
         if remote:
             self._use_remote_state(RemoteState(config))
         else:
@@ -80,6 +78,35 @@ class MeridianStack(TerraformStack):
         # Terraform 1.10+ locks with an S3 lock file; the DynamoDB table stays because our users'
         # tooling is standardized on it. The binding predates the field, hence the override.
         self.add_override("terraform.backend.s3.use_lockfile", True)
+
+    def _provider(self, id_: str, region: str, alias: str | None) -> AwsProvider:
+        config = self.config
+        return AwsProvider(
+            self,
+            id_,
+            region=region,
+            alias=alias,
+            allowed_account_ids=[config.accounts.own],  # refuse to touch any other account
+            default_tags=[AwsProviderDefaultTags(tags=config.default_tags())],
+        )
+
+    @contextmanager
+    def in_region(self, region: str, id_: str) -> Iterator[Construct]:
+        """A scope whose resources and data sources all use an aliased provider of `region`.
+
+        For what a stack keeps outside its own region: CloudFront's certificate and web ACL (us-east-1),
+        another region's secret read by the global stack. One aliased provider per region, shared.
+
+            with stack.in_region("us-east-1", "cloudfront-home") as home:
+                DnsValidatedCertificate(home, "certificate", ...)
+        """
+        if region not in self._providers:
+            self._providers[region] = self._provider(f"aws-{region}", region, alias=region)
+        scope = Construct(self, id_)
+        yield scope
+        for node in scope.node.find_all():
+            if isinstance(node, TerraformResource | TerraformDataSource):
+                node.provider = self._providers[region]
 
     def output(self, id_: str, value, description: str, sensitive: bool = False) -> TerraformOutput:
         return TerraformOutput(self, id_, value=value, description=description, sensitive=sensitive)

@@ -14,6 +14,10 @@ from constructs_lib.secure_bucket import SecureBucket
 from constructs_lib.user_pool import UserPool, UserPoolProps
 from stacks.base import MeridianStack, RemoteState
 
+# What identifies a member of a population beyond `sub`, as the payment service reads it from the
+# token (payment_service/config.py: custom:merchant_id for merchants).
+IMMUTABLE_ATTRIBUTES = {"merchants": ("merchant_id",)}
+
 
 def add_user_pools(stack: MeridianStack) -> dict[str, UserPool]:
     """One pool per population; the payment service checks tokens against iss, JWKS and client ID."""
@@ -29,6 +33,7 @@ def add_user_pools(stack: MeridianStack) -> dict[str, UserPool]:
                 mfa=config.identity.mfa,
                 password_min_length=config.identity.password_min_length,
                 deletion_protection=config.deletion_protection,
+                immutable_attributes=IMMUTABLE_ATTRIBUTES.get(population, ()),
             ),
         )
         who, key = f"the {population} user pool in {stack.region}", population.replace("-", "_")

@@ -19,7 +19,8 @@ from stacks.network_stores import NetworkStores
 from stacks.operations import Operations
 from stacks.runtime import compose_runtime
 
-REGIONAL_KEY_PURPOSES = tuple(purpose for purpose in DATA_CLASSES if purpose != "state")
+# the state key lives in the bootstrap stack, CloudFront's log key in the global stack
+REGIONAL_KEY_PURPOSES = tuple(purpose for purpose in DATA_CLASSES if purpose not in ("state", "cdn-logs"))
 
 
 class RegionalStack(MeridianStack):

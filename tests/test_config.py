@@ -137,6 +137,7 @@ BAD_INPUTS = [
 # Runtime settings (issue 11): the image (APP-2) and the load balancers' certificates (APP-6, EDGE-5).
 APP_2 = [pytest.mark.req("APP-2")]
 CERTIFICATES = [pytest.mark.req("APP-6"), pytest.mark.req("EDGE-5")]
+EDGE = [pytest.mark.req("EDGE-1"), pytest.mark.req("EDGE-4")]
 RUNTIME_BAD_INPUTS = [
     pytest.param(
         "image tag latest",
@@ -233,6 +234,69 @@ RUNTIME_BAD_INPUTS = [
         ["dns", "certificate_arns is set together with hosted_zone_id", "one of them"],
         marks=CERTIFICATES,
         id="certificate ARN beside a hosted zone",
+    ),
+    pytest.param(
+        "no CloudFront certificate when neither region is us-east-1",
+        "dev",
+        "dns",
+        {"domain": "pay.example.org", "certificate_arns": {"us-west-2": _CERT.format(region="us-west-2")}},
+        ["dns: without hosted_zone_id", "us-east-1, us-west-2", "missing: us-east-1"],
+        marks=CERTIFICATES,
+        id="no CloudFront certificate",
+    ),
+    pytest.param(
+        "active region of neither stack",
+        "dev",
+        "edge.active_region",
+        "eu-west-1",
+        ["edge.active_region 'eu-west-1' is neither region", "us-east-1, us-west-2"],
+        marks=EDGE,
+        id="active region of neither stack",
+    ),
+    pytest.param(
+        "health check interval Route 53 lacks",
+        "dev",
+        "edge.health_check_interval_seconds",
+        20,
+        ["edge.health_check_interval_seconds", "20 seconds", "allowed: 10, 30"],
+        marks=EDGE,
+        id="health check interval",
+    ),
+    pytest.param(
+        "API burst below its rate",
+        "dev",
+        "edge.throttle_burst",
+        10,
+        ["edge", "throttle_burst 10 is below throttle_rate_per_second 1000"],
+        marks=EDGE,
+        id="API burst below rate",
+    ),
+    pytest.param(
+        "CORS origin over plain HTTP",
+        "dev",
+        "edge.cors_origins",
+        ["http://shop.example.org"],
+        ["edge.cors_origins", "'http://shop.example.org' is not an HTTPS origin"],
+        marks=EDGE,
+        id="CORS origin over plain HTTP",
+    ),
+    pytest.param(
+        "truststore file missing",
+        "dev",
+        "edge.truststore_file",
+        "config/truststores/missing.pem",
+        ["edge", "truststore_file 'config/truststores/missing.pem' cannot be read", "relative to the project root"],
+        marks=EDGE,
+        id="truststore file missing",
+    ),
+    pytest.param(
+        "truststore of a client certificate",
+        "dev",
+        "edge.truststore_file",
+        "tests/fixtures/dev-test-client-certificate.pem",
+        ["edge", "is not a PEM of CA certificates only", "0 CA certificates of 1", "allowed: one or more CA"],
+        marks=EDGE,
+        id="truststore of a client certificate",
     ),
     pytest.param(
         "neither hosted zone nor certificates",

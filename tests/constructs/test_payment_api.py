@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from constructs_lib.api_gateway_account import ApiGatewayAccount, ApiGatewayAccountProps
 from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.log_group import LogSettings
+from constructs_lib.origin_header import OriginHeaderSecret
 from constructs_lib.payment_api import PAYMENT_ROUTES, ApiRoute, PaymentApi, PaymentApiProps
 from constructs_lib.truststore import Truststore, TruststoreProps
 from constructs_lib.user_pool import UserPool, UserPoolProps
@@ -20,7 +22,18 @@ TEST_TRUSTSTORE = (ROOT / "config/truststores/dev-test-truststore.pem").read_tex
 CLIENT_CERTIFICATE = (ROOT / "tests/fixtures/dev-test-client-certificate.pem").read_text()
 WEB_ACL_ARN = f"arn:aws:wafv2:{TEST_REGION}:{TEST_ACCOUNT}:regional/webacl/payments-test/0a1b2c3d"
 CERTIFICATE_ARN = f"arn:aws:acm:{TEST_REGION}:{TEST_ACCOUNT}:certificate/0a1b2c3d-0000-4000-8000-000000000000"
-BACKEND = "api-primary.test.payments.example.com"
+BACKEND = "origin.eu-west-1.test.payments.example.com"
+API_DOMAIN = "api.test.payments.example.com"  # the same client-facing name in both regions
+ORIGIN_SECRET_ARN = f"arn:aws:secretsmanager:{TEST_REGION}:{TEST_ACCOUNT}:secret:meridian-origin-test-AbCdEf"
+HEADER = "X-Meridian-Origin-Verify"
+
+
+@dataclass(frozen=True)
+class _OriginSecret:
+    arn: str = ORIGIN_SECRET_ARN
+    header_name: str = HEADER
+
+
 ORIGINS = ("https://shop.example.org", "https://merchants.example.org")
 
 
@@ -42,9 +55,10 @@ def _api_props(stack, **changes) -> PaymentApiProps:
     )
     settings = {
         "naming": TEST_NAMING,
-        "domain_name": "payments-primary.test.payments.example.com",
+        "domain_name": API_DOMAIN,
         "certificate_arn": CERTIFICATE_ARN,
         "backend_hostname": BACKEND,
+        "origin_header": OriginHeaderSecret(stack, "origin-header", _OriginSecret()).header,
         "user_pools": pools,
         "truststore": truststore,
         "logs": LogSettings(key=_key(stack, "logs"), retention_days=365),
@@ -82,6 +96,13 @@ def _of_method(synth, type_: str, method: dict) -> list[dict]:
     return [body for body in synth.resources(type_).values() if body["http_method"] == reference]
 
 
+def _origin_value(synth) -> str:
+    """The header value as API Gateway sends it: the secret's current version, read by a data source, quoted."""
+    (logical,) = synth["data"]["aws_secretsmanager_secret_version"]
+    assert synth["data"]["aws_secretsmanager_secret_version"][logical]["secret_id"] == ORIGIN_SECRET_ARN
+    return f"'${{data.aws_secretsmanager_secret_version.{logical}.secret_string}}'"
+
+
 def _integration(synth, method: dict) -> dict:
     (found,) = _of_method(synth, "aws_api_gateway_integration", method)
     return found
@@ -103,7 +124,7 @@ def test_only_the_mutual_tls_custom_domain_reaches_the_api(synth):
     assert api["disable_execute_api_endpoint"] is True and api["lifecycle"] == {"create_before_destroy": True}
     assert api["endpoint_configuration"] == {"types": ["REGIONAL"]}
     domain = synth.only("aws_api_gateway_domain_name")
-    assert domain["domain_name"] == "payments-primary.test.payments.example.com"
+    assert domain["domain_name"] == API_DOMAIN
     assert domain["regional_certificate_arn"] == CERTIFICATE_ARN and domain["security_policy"] == "TLS_1_2"
     mtls = domain["mutual_tls_authentication"]
     assert mtls["truststore_uri"].startswith("s3://${aws_s3_bucket.truststore_bucket_")
@@ -135,8 +156,6 @@ def test_the_truststore_is_the_committed_test_ca_in_a_versioned_cmk_encrypted_bu
 def test_stage_logs_json_to_cmk_groups_traces_and_waits_for_the_logging_role(synth):
     stage = synth.only("aws_api_gateway_stage")
     assert stage["xray_tracing_enabled"] is True and stage["stage_name"] == "v1"
-    # the backend can tell API Gateway from anyone else by the certificate it presents
-    assert stage["client_certificate_id"].startswith("${aws_api_gateway_client_certificate.api_backend-client-")
     access = stage["access_log_settings"]
     assert access["destination_arn"].startswith("${aws_cloudwatch_log_group.api_access-logs_group_")
     fields = json.loads(access["format"])
@@ -213,10 +232,13 @@ def test_each_payment_route_is_proxied_over_https_behind_the_authorizer_of_its_p
         integration = _integration(synth, method)
         assert integration["type"] == "HTTP_PROXY" and integration["integration_http_method"] == route.method
         assert integration["uri"] == f"https://{BACKEND}{route.path}"
+        # AND every request to the load balancer carries the origin header it admits (a quoted static value)
+        assert integration["request_parameters"][f"integration.request.header.{HEADER}"] == _origin_value(synth)
     by_id = methods[("GET", "/payments/{payment_id}")]
     assert by_id["request_parameters"] == {"method.request.path.payment_id": True}
     assert _integration(synth, by_id)["request_parameters"] == {
-        "integration.request.path.payment_id": "method.request.path.payment_id"
+        "integration.request.path.payment_id": "method.request.path.payment_id",
+        f"integration.request.header.{HEADER}": _origin_value(synth),
     }
     # AND customers' tokens never reach the merchant-only routes
     for path_method in (("POST", "/payments"), ("GET", "/payments")):
@@ -277,6 +299,9 @@ def test_a_changed_api_is_redeployed_before_the_old_deployment_goes(synth):
     deployment = synth.only("aws_api_gateway_deployment")
     assert deployment["lifecycle"] == {"create_before_destroy": True}
     assert len(deployment["triggers"]["redeployment"]) == 64
+    # a rotated origin header reaches the stage only through a new deployment; only its hash is a trigger
+    secret = _origin_value(synth)[3:-2]  # the reference inside '${...}'
+    assert deployment["triggers"]["origin_header"] == f"${{sha256({secret})}}"
     waits_for = {d.split(".")[0] for d in deployment["depends_on"]}
     assert waits_for == {
         "aws_api_gateway_integration",

@@ -113,3 +113,25 @@ def test_the_pool_exposes_issuer_jwks_and_audience_for_token_checks():
 def test_a_weaker_pool_is_refused(settings, words):
     with pytest.raises(ValueError, match=words):
         UserPoolProps(**{"naming": TEST_NAMING, "population": "p", "mfa": "required", **settings})
+
+
+@pytest.mark.req("EDGE-2")
+@pytest.mark.req("QA-1")
+def test_the_merchant_id_claim_exists_and_nobody_can_rewrite_it():
+    # GIVEN a pool with the attribute the payment service identifies merchants by (custom:merchant_id)
+    synth = synth_construct(
+        lambda stack: UserPool(
+            stack,
+            "merchants",
+            UserPoolProps(
+                naming=TEST_NAMING, population="merchants", mfa="required", immutable_attributes=("merchant_id",)
+            ),
+        )
+    )
+    # THEN the pool declares it as a string an administrator sets once: a user cannot become another merchant
+    (attribute,) = synth.only("aws_cognito_user_pool")["schema"]
+    assert attribute["name"] == "merchant_id" and attribute["attribute_data_type"] == "String"
+    assert attribute["mutable"] is False and attribute["developer_only_attribute"] is False
+    assert attribute["string_attribute_constraints"] == {"min_length": "1", "max_length": "64"}
+    # AND a pool without such attributes declares none
+    assert "schema" not in _pool().only("aws_cognito_user_pool")
