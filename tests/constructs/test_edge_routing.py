@@ -43,8 +43,13 @@ def _cdn_props(**changes) -> PaymentsCdnProps:
 
 
 @pytest.fixture(scope="module")
-def distribution() -> dict:
-    return synth_construct(lambda stack: PaymentsCdn(stack, "cdn", _cdn_props())).only("aws_cloudfront_distribution")
+def cdn():
+    return synth_construct(lambda stack: PaymentsCdn(stack, "cdn", _cdn_props()))
+
+
+@pytest.fixture(scope="module")
+def distribution(cdn) -> dict:
+    return cdn.only("aws_cloudfront_distribution")
 
 
 @pytest.mark.req("EDGE-3")
@@ -203,3 +208,15 @@ def test_a_plain_alias_record_answers_a_and_aaaa_without_routing_policy(failover
 def test_a_health_check_route_53_cannot_run_is_refused(changes, words):
     with pytest.raises(ValueError, match=words):
         HttpsHealthCheckProps(**{"name": "h", "fqdn": "origin.us-east-1.test.example.com", **changes})
+
+
+@pytest.mark.req("EDGE-3")
+@pytest.mark.req("QA-1")
+def test_answers_carry_hsts_and_no_framing_or_sniffing(cdn, distribution):
+    policy = cdn.only("aws_cloudfront_response_headers_policy")["security_headers_config"]
+    hsts = policy["strict_transport_security"]
+    assert hsts["access_control_max_age_sec"] >= 31_536_000 and hsts["include_subdomains"] and hsts["override"]
+    assert policy["frame_options"]["frame_option"] == "DENY" and policy["content_type_options"]["override"]
+    assert distribution["default_cache_behavior"]["response_headers_policy_id"].startswith(
+        "${aws_cloudfront_response_headers_policy."
+    )
