@@ -6,7 +6,7 @@ DNS name. A failover record carries its role and the health check of the region 
 
     AliasRecord(self, "api", AliasRecordProps(zone_id, "api.pay.example.org",
         AliasTarget(api.regional_domain_name, api.regional_zone_id),
-        failover=Failover("PRIMARY", set_identifier="us-east-1", health_check=check)))
+        failover=Failover("PRIMARY", set_identifier=region, health_check=check)))
 
 Route 53 answers the PRIMARY record while its health check passes, else the SECONDARY one. The
 set identifier names the region, not the role, so a planned switch (the roles trade places) updates

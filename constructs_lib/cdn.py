@@ -1,8 +1,8 @@
 """The CloudFront distribution in front of both regions' load balancers (EDGE-3, SEC-8, DC-3).
 
     cdn = PaymentsCdn(self, "cdn", PaymentsCdnProps(
-        naming=naming, hostname="pay.example.org", certificate=certificate,     # us-east-1 (CloudFront's rule)
-        origins=(CdnOrigin("us-east-1", "origin.us-east-1.pay.example.org", header), CdnOrigin(...)),
+        naming=naming, hostname="pay.example.org", certificate=certificate,     # in CloudFront's region (its rule)
+        origins=(CdnOrigin(region, f"origin.{region}.pay.example.org", header), CdnOrigin(...)),
         web_acl_arn=acl.arn, log_bucket=bucket,
     ))
     cdn.domain_name, cdn.hosted_zone_id     # the alias target of the custom domain
@@ -49,7 +49,7 @@ from constructs import Construct
 
 from constructs_lib.certificate import Certificate
 from constructs_lib.naming import Naming
-from constructs_lib.origin_header import OriginHeader
+from constructs_lib.origin_secret import OriginHeader
 
 MINIMUM_VIEWER_TLS = "TLSv1.2_2021"
 FAILOVER_STATUS_CODES = (500, 502, 503, 504)
@@ -71,7 +71,7 @@ class CdnOrigin:
 class PaymentsCdnProps:
     naming: Naming
     hostname: str  # the custom domain viewers use
-    certificate: Certificate  # covering hostname, issued in us-east-1
+    certificate: Certificate  # covering hostname, issued in CloudFront's region (CLOUDFRONT_REGION)
     origins: tuple[CdnOrigin, CdnOrigin]  # the active region's first
     web_acl_arn: str  # a CLOUDFRONT-scope web ACL (SEC-8)
     log_bucket_domain_name: str  # standard logging's bucket (<bucket>.s3.amazonaws.com)

@@ -5,7 +5,7 @@ Route 53's checkers, spread over several AWS regions, request `https://<fqdn><pa
 failover record that names it (`health_check_id`) stops answering. The checkers send no custom
 header, which is why the load balancers answer the health path without the origin header.
 
-    check = HttpsHealthCheck(self, "health", HttpsHealthCheckProps(name, fqdn="origin.us-east-1.pay.example.org"))
+    check = HttpsHealthCheck(self, "health", HttpsHealthCheckProps(name, fqdn=f"origin.{region}.pay.example.org"))
     FailoverAlias(..., health_check=check)      # check.id
     check.detection_seconds                     # interval x threshold: how long a failure goes unnoticed
 """

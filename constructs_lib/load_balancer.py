@@ -43,6 +43,7 @@ from constructs import Construct
 
 from constructs_lib.certificate import Certificate
 from constructs_lib.naming import Naming
+from constructs_lib.origin_secret import OriginHeader
 
 # TLS 1.3 and 1.2 with forward-secret AEAD ciphers only (no TLS 1.0/1.1, no CBC).
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
@@ -51,14 +52,6 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
 class SecurityGroupRef(Protocol):
     @property
     def id(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class OriginHeader:
-    """The header CloudFront adds to every origin request, and its value (constructs_lib/origin_secret.py)."""
-
-    name: str
-    value: str
 
 
 class AccessLogBucketRef(Protocol):

@@ -12,15 +12,23 @@ this one, sits in the state of the stacks that use it (README: "The origin heade
 credential to anything but this check; rotating it is raising `version`.
 
     origin = OriginSecret(self, "origin-secret", OriginSecretProps(name, keys.for_("secrets")))
-    origin.arn, origin.header_name      # for the edge stack, which reads it into CloudFront
-    origin.value                        # for the listener rule (a data source, read after the version)
+    origin.arn, origin.header_name      # for the global stack, which reads it into CloudFront
+    origin.header                       # name and value, for the listener rule and the payment API
+
+    # another stack (CloudFront's, through the secret region's aliased provider) reads the same way:
+    header = OriginHeaderReader(scope, "origin-header", runtime.origin_secret).header
+
+The secret holds the bare header value (no JSON): what the ephemeral password wrote.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
@@ -31,6 +39,42 @@ from constructs_lib.kms import CustomerKey
 
 HEADER_NAME = "X-Meridian-Origin-Verify"
 _HEADER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class OriginHeader:
+    """The header CloudFront and the payment API add to every origin request, and its value."""
+
+    name: str
+    value: str
+
+
+class OriginSecretRef(Protocol):
+    """Where a region's origin header value is kept, and the header that carries it."""
+
+    @property
+    def arn(self) -> str: ...
+
+    @property
+    def header_name(self) -> str: ...
+
+
+def _current_value(scope: Construct, secret_id: str, depends_on: Sequence[ITerraformDependable] = ()) -> str:
+    """The secret's current value, read by a data source: it sits in the state of the reading stack."""
+    current = DataAwsSecretsmanagerSecretVersion(
+        scope, "current", secret_id=secret_id, depends_on=list(depends_on) or None
+    )
+    return current.secret_string
+
+
+class OriginHeaderReader(Construct):
+    """Another stack's read of a region's origin secret (CloudFront's, with that region's provider)."""
+
+    def __init__(self, scope: Construct, id_: str, secret: OriginSecretRef) -> None:
+        super().__init__(scope, id_)
+        if not _HEADER.match(secret.header_name):
+            raise ValueError(f"origin header {secret.header_name!r}; allowed: letters, digits and '-'")
+        self.header = OriginHeader(secret.header_name, _current_value(self, secret.arn))
 
 
 @dataclass(frozen=True)
@@ -78,10 +122,8 @@ class OriginSecret(Construct):
             secret_string_wo=value.ref("random_password"),
             secret_string_wo_version=props.version,
         )
-        # Read back after the version is written: the listener rule needs the literal value.
-        self._current = DataAwsSecretsmanagerSecretVersion(
-            self, "current", secret_id=self._secret.id, depends_on=[version]
-        )
+        # Read back after the version is written: the listener rule and the payment API need the literal.
+        self._value = _current_value(self, self._secret.id, depends_on=[version])
 
     @property
     def arn(self) -> str:
@@ -90,4 +132,8 @@ class OriginSecret(Construct):
     @property
     def value(self) -> str:
         """The header's value, for the listener rule that checks it (it is in this stack's state)."""
-        return self._current.secret_string
+        return self._value
+
+    @property
+    def header(self) -> OriginHeader:
+        return OriginHeader(self.header_name, self._value)

@@ -73,7 +73,7 @@ from constructs import Construct
 from constructs_lib.api_gateway_account import ApiGatewayAccount
 from constructs_lib.log_group import EncryptedLogGroup, EncryptedLogGroupProps, LogSettings
 from constructs_lib.naming import Naming
-from constructs_lib.origin_header import OriginHeader
+from constructs_lib.origin_secret import OriginHeader
 from constructs_lib.truststore import Truststore
 from constructs_lib.user_pool import UserPool
 
@@ -176,7 +176,11 @@ class PaymentApi(Construct):
         )
         # required path parameters and headers are checked before an authorizer or backend is called
         self._validator = ApiGatewayRequestValidator(
-            self, "validator", rest_api_id=self._api.id, name="parameters", validate_request_parameters=True
+            self,
+            "validator",
+            rest_api_id=self._api.id,
+            name=props.naming.name("parameters"),
+            validate_request_parameters=True,
         )
         self._resources: dict[str, str] = {"/": self._api.root_resource_id}
         self._authorizers: dict[tuple[str, ...], ApiGatewayAuthorizer] = {}

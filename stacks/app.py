@@ -16,7 +16,7 @@ def build_environment(app: App, config: EnvironmentConfig) -> list[MeridianStack
     state = StateStack(app, config)
     primary = RegionalStack(app, config, role="primary", plan=config.regions.primary)
     secondary = RegionalStack(app, config, role="secondary", plan=config.regions.secondary, primary=primary)
-    global_ = GlobalStack(app, config, primary=primary)
+    global_ = GlobalStack(app, config, primary=primary, secondary=secondary)
     for stack in (primary, secondary, global_):
         stack.add_dependency(state)  # the state bucket must exist before any remote-state stack
     return [state, primary, secondary, global_]

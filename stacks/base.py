@@ -94,10 +94,10 @@ class MeridianStack(TerraformStack):
     def in_region(self, region: str, id_: str) -> Iterator[Construct]:
         """A scope whose resources and data sources all use an aliased provider of `region`.
 
-        For what a stack keeps outside its own region: CloudFront's certificate and web ACL (us-east-1),
+        For what a stack keeps outside its own region: CloudFront's certificate and web ACL (CLOUDFRONT_REGION),
         another region's secret read by the global stack. One aliased provider per region, shared.
 
-            with stack.in_region("us-east-1", "cloudfront-home") as home:
+            with stack.in_region(CLOUDFRONT_REGION, "cloudfront-home") as home:
                 DnsValidatedCertificate(home, "certificate", ...)
         """
         if region not in self._providers:

@@ -7,12 +7,15 @@ from constructs import Construct
 from config import EnvironmentConfig
 from constructs_lib.budget import MonthlyBudget, MonthlyBudgetProps
 from stacks.base import MeridianStack
+from stacks.edge import add_cdn
 from stacks.governance import add_peer_roles
 from stacks.regional import RegionalStack
 
 
 class GlobalStack(MeridianStack):
-    def __init__(self, scope: Construct, config: EnvironmentConfig, *, primary: RegionalStack) -> None:
+    def __init__(
+        self, scope: Construct, config: EnvironmentConfig, *, primary: RegionalStack, secondary: RegionalStack
+    ) -> None:
         # Global services (Budgets, IAM, CloudFront, Route 53) are addressed through the primary region.
         super().__init__(scope, config, role="global", region=primary.region, remote=True)
         budget = MonthlyBudget(
@@ -28,3 +31,4 @@ class GlobalStack(MeridianStack):
         )
         self.output("budget_name", budget.name, "AWS Budgets budget alerting on forecast and actual monthly cost")
         self.peer_roles = add_peer_roles(self)
+        self.cdn = add_cdn(self, [primary, secondary])  # CloudFront, the active region's origin first (EDGE-3)

@@ -13,6 +13,7 @@ from constructs_lib.nat import NatInstances
 from constructs_lib.network import TIERS, Network, NetworkProps
 from stacks.base import MeridianStack
 from stacks.data_tier import DataTier
+from stacks.edge import RegionalEdge
 from stacks.functions import Functions
 from stacks.governance import add_config_recorder, add_user_pools
 from stacks.network_stores import NetworkStores
@@ -113,6 +114,16 @@ class RegionalStack(MeridianStack):
         self.runtime = compose_runtime(self, primary or self)
         self._outputs(self.runtime.outputs())
         self.operations.watch_runtime(self.runtime)
+        self.edge = RegionalEdge(
+            self,
+            "edge",
+            keys=self.keys,
+            logs=self.logs,
+            user_pools=self.user_pools,
+            access_logs=self.data.access_logs,
+            runtime=self.runtime,
+        )
+        self._outputs(self.edge.outputs())
 
     def stand_by_for(self, primary: RegionalStack) -> None:
         """The secondary region's side of DC-3: replicas of the primary's data, read through its outputs."""

@@ -33,7 +33,7 @@ from constructs_lib.ecr import ImageRepository, ImageRepositoryProps
 from constructs_lib.ecs_cluster import FargateCluster, FargateClusterProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.kms import CustomerKey, KeyRing
-from constructs_lib.load_balancer import OriginHeader, PublicLoadBalancer, PublicLoadBalancerProps
+from constructs_lib.load_balancer import PublicLoadBalancer, PublicLoadBalancerProps
 from constructs_lib.log_group import LogSettings
 from constructs_lib.naming import Naming
 from constructs_lib.network import Network
@@ -51,9 +51,10 @@ DOCUMENTS_PATH = "/mnt/documents"  # where the EFS access point is mounted in th
 POPULATIONS = ("merchants", "customers")  # the service accepts tokens of exactly these two user pools
 
 
-def load_balancer_certificate(scope: Construct, config: EnvironmentConfig, region: str, hostname: str) -> Certificate:
+def issued_certificate(scope: Construct, config: EnvironmentConfig, region: str, hostname: str) -> Certificate:
     """Issued and validated by DNS in the hosted zone (EDGE-5); only a user's own config without a hosted zone
-    names an issued certificate per region instead (config refuses a malformed one or one of another region)."""
+    names an issued certificate per region instead (config refuses a malformed one or one of another region).
+    The load balancer's, the API's and (in CLOUDFRONT_REGION) CloudFront's certificates are all made here."""
     if config.dns.hosted_zone_id is None:
         return ImportedCertificate(config.dns.certificate_arns[region])
     return DnsValidatedCertificate(
@@ -159,7 +160,7 @@ class Runtime(Construct):
         alb_tier.allow_from_internet(443, "HTTPS from CloudFront and Route 53 health checks")
         alb_tier.allow_from_internet(80, "HTTP, only redirected to HTTPS")
         stores.app_tier.allow_from(alb_tier, PORT, "Load balancer to the payment service")
-        hostname = f"origin.{region}.{config.dns.domain}"
+        hostname = config.dns.origin_hostname(region)
         self.load_balancer = PublicLoadBalancer(
             self,
             "alb",
@@ -169,11 +170,11 @@ class Runtime(Construct):
                 vpc_id=network.vpc_id,
                 subnet_ids=network.public_subnet_ids,
                 security_group=alb_tier,
-                certificate=load_balancer_certificate(self, config, region, hostname),
+                certificate=issued_certificate(self, config, region, hostname),
                 access_logs=data.alb_logs,
                 target_port=PORT,
                 health_check_path=HEALTH_PATH,
-                origin_header=OriginHeader(self.origin_secret.header_name, self.origin_secret.value),
+                origin_header=self.origin_secret.header,
                 deletion_protection=config.deletion_protection,
                 depends_on=[data.alb_logs.policy],
             ),

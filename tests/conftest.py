@@ -57,26 +57,38 @@ def prod(synthesized) -> Synthesized:
     return synthesized["prod"]
 
 
-@pytest.fixture(scope="session")
-def nat_instances(tmp_path_factory) -> Synthesized:
-    """dev synthesized in the NAT cost mode (`nat_mode: instances`); the shipped configs use gateways."""
-    root = tmp_path_factory.mktemp("synth-nat-instances")
-    config_dir = config_with(root / "config", "dev", nat_mode="instances")
+def _section(environment: str, section: str, **changes) -> dict:
+    """One section of a shipped environment file with some settings changed (config_with replaces whole sections)."""
+    return {**yaml.safe_load((ENVIRONMENTS_DIR / f"{environment}.yaml").read_text())[section], **changes}
+
+
+def _dev_variant(tmp_path_factory, name: str, **sections) -> Synthesized:
+    """dev synthesized once with some top-level config sections replaced."""
+    root = tmp_path_factory.mktemp(f"synth-{name}")
+    config_dir = config_with(root / "config", "dev", **sections)
     return finish_synth(
         "dev", root / "out", start_synth("dev", root / "out", MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV)
     )
+
+
+@pytest.fixture(scope="session")
+def nat_instances(tmp_path_factory) -> Synthesized:
+    """dev synthesized in the NAT cost mode (`nat_mode: instances`); the shipped configs use gateways."""
+    return _dev_variant(tmp_path_factory, "nat-instances", nat_mode="instances")
 
 
 @pytest.fixture(scope="session")
 def deployed(tmp_path_factory) -> Synthesized:
     """dev synthesized with the deploy switch on (`service.deploy: true`, dev's image in the project's own
     repository): the ECS service, its autoscaling and deployment alarms. Every shipped config keeps it off."""
-    root = tmp_path_factory.mktemp("synth-deployed")
-    service = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())["service"]
-    config_dir = config_with(root / "config", "dev", service={**service, "deploy": True})
-    return finish_synth(
-        "dev", root / "out", start_synth("dev", root / "out", MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV)
-    )
+    return _dev_variant(tmp_path_factory, "deployed", service=_section("dev", "service", deploy=True))
+
+
+@pytest.fixture(scope="session")
+def switched_region(tmp_path_factory) -> Synthesized:
+    """dev after the planned region switch: edge.active_region names the secondary region (EDGE-4, DC-3)."""
+    secondary = _section("dev", "regions")["secondary"]["name"]
+    return _dev_variant(tmp_path_factory, "switched", edge=_section("dev", "edge", active_region=secondary))
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +96,26 @@ def every_variant(synthesized, nat_instances, deployed) -> dict[str, Synthesized
     """Every shipped environment plus dev with NAT instances and dev with the service deployed:
     what whole-stack checks walk."""
     return {**synthesized, "dev-nat-instances": nat_instances, "dev-deployed": deployed}
+
+
+# An issued certificate ARN per region, as a user without a hosted zone gives them (EDGE-5).
+_USER_CERTIFICATE = "arn:aws:acm:{region}:{account}:certificate/0b1d2f3a-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
+
+
+@pytest.fixture(scope="session")
+def without_hosted_zone(tmp_path_factory) -> dict[str, Synthesized]:
+    """Every environment as a user's config without a hosted zone: imported certificates, no records."""
+    root = tmp_path_factory.mktemp("synth-no-zone")
+    running = {}
+    for env in ENVIRONMENTS:
+        data = yaml.safe_load((ENVIRONMENTS_DIR / f"{env}.yaml").read_text())
+        regions = {data["regions"][role]["name"] for role in ("primary", "secondary")} | {"us-east-1"}
+        account = data["accounts"]["own"]
+        dns = {
+            "domain": data["dns"]["domain"],
+            "certificate_arns": {r: _USER_CERTIFICATE.format(region=r, account=account) for r in sorted(regions)},
+        }
+        config_dir = config_with(root / env / "config", env, dns=dns)
+        out = root / env / "out"
+        running[env] = (out, start_synth(env, out, MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV))
+    return {env: finish_synth(env, out, process) for env, (out, process) in running.items()}

@@ -70,7 +70,8 @@ def test_dev_picture_shows_stacks_constructs_and_what_crosses_them(dev):
     # GIVEN dev as synthesized WHEN it is drawn
     chart = _Chart(draw("dev", dev.stacks).section)
     # THEN every stack is a subgraph, in dependency order, and its constructs are nodes with their counts
-    assert chart.subgraphs == [f"meridian-dev-{role}" for role in ("state", "primary", "global", "secondary")]
+    # (the global stack reads both regions' origin secrets for CloudFront, so it comes after both)
+    assert chart.subgraphs == [f"meridian-dev-{role}" for role in ("state", "primary", "secondary", "global")]
     # (with the data stores in, the key ring folds into one node to keep the picture within the budget)
     assert chart.labels[("meridian-dev-primary", "keys")] == "keys<br/>24 resources: 12 kms_key, 12 kms_alias"
     assert len(chart.labels) <= NODE_BUDGET

@@ -57,7 +57,7 @@ NAME_ATTRIBUTES = ("name", "bucket", "identifier", "cluster_identifier", "functi
 @pytest.mark.req("DC-7")
 @pytest.mark.parametrize("name", ["dev", "staging", "prod"])
 def test_every_physical_name_carries_the_environment_suffix(synthesized, name):
-    env = synthesized[name]
+    env, domain = synthesized[name], load(name).dns.domain
     seen = 0
     for stack in env.stacks.values():
         for type_, resources in stack.get("resource", {}).items():
@@ -66,6 +66,9 @@ def test_every_physical_name_carries_the_environment_suffix(synthesized, name):
                     value = body.get(attribute)
                     if isinstance(value, str) and "${" not in value:
                         seen += 1
+                        if type_ == "aws_route53_record":  # a DNS name: under the environment's own domain
+                            assert value.endswith(domain), f"{type_}.{logical}.{attribute} = {value}"
+                            continue
                         # RDS fixes its export log groups' names around the cluster's suffixed identifier
                         value = re.sub(r"^/aws/rds/cluster/([^/]+)/postgresql$", r"\1", value)
                         assert value.endswith(f"-{name}"), f"{type_}.{logical}.{attribute} = {value}"

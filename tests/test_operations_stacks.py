@@ -48,7 +48,8 @@ def log_retention_problems(stack_name: str, stack: dict, environment: str, days:
         key = REFERENCE.match(str(group.get("kms_key_id", "")))
         if not key or key.group(1) != "aws_kms_key" or key.group(2) not in keys:
             problems.append(f"{where}: not encrypted with a key of the stack")
-        elif not keys[key.group(2)]["description"].startswith(f"meridian-logs-{environment}:"):
+        # the logs key of the stack's region, or a second one of another region (meridian-logs-cdn-<env>)
+        elif not re.match(rf"meridian-logs(-[a-z]+)?-{environment}: ", keys[key.group(2)]["description"]):
             problems.append(f"{where}: encrypted with {keys[key.group(2)]['description']!r}, not the logs key")
     names = {group.get("name") for group in groups.values()}
     created = {f"${{aws_cloudwatch_log_group.{logical}.name}}" for logical in groups}

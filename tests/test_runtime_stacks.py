@@ -84,13 +84,16 @@ def test_runtime_outputs_exist_with_descriptions_in_both_regions(synthesized, en
 def test_the_https_listener_uses_a_certificate_validated_for_the_origin_name_in_the_hosted_zone(synthesized, env, role):
     stack = synthesized[env].stack(role)
     config = load(env)
-    certificate = synthesized[env].only(role, "aws_acm_certificate")
-    assert certificate["domain_name"] == f"origin.{_region(env, role)}.{config.dns.domain}"
+    origin = f"origin.{_region(env, role)}.{config.dns.domain}"
+    certificate = stack["resource"]["aws_acm_certificate"][
+        _ref(stack, "aws_acm_certificate", "runtime/certificate/certificate", "id").split(".")[1]
+    ]
+    assert certificate["domain_name"] == origin
     assert certificate["validation_method"] == "DNS"
-    assert synthesized[env].only(role, "aws_route53_record")["zone_id"] == config.dns.hosted_zone_id
+    assert {r["zone_id"] for r in stack["resource"]["aws_route53_record"].values()} == {config.dns.hosted_zone_id}
     (https,) = [listener for listener in stack["resource"]["aws_lb_listener"].values() if listener["port"] == 443]
     assert https["certificate_arn"] == _ref(
-        stack, "aws_acm_certificate_validation", "validation-complete", "certificate_arn"
+        stack, "aws_acm_certificate_validation", "runtime/certificate/validation-complete", "certificate_arn"
     )
     assert "arn:aws:acm" not in json.dumps(stack), "no certificate ARN written by hand"
 
@@ -98,7 +101,7 @@ def test_the_https_listener_uses_a_certificate_validated_for_the_origin_name_in_
 @pytest.mark.req("EDGE-5")
 @pytest.mark.req("APP-6")
 def test_a_config_without_hosted_zone_uses_its_imported_certificate_and_requests_none():
-    from stacks.runtime import load_balancer_certificate
+    from stacks.runtime import issued_certificate
 
     arn = "arn:aws:acm:us-west-2:210987654321:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
     config = load("dev")
@@ -106,9 +109,7 @@ def test_a_config_without_hosted_zone_uses_its_imported_certificate_and_requests
         update={"dns": config.dns.model_copy(update={"hosted_zone_id": None, "certificate_arns": {"us-west-2": arn}})}
     )
     found = {}
-    synth = synth_construct(
-        lambda stack: found.update(cert=load_balancer_certificate(stack, own, "us-west-2", "x.y.z"))
-    )
+    synth = synth_construct(lambda stack: found.update(cert=issued_certificate(stack, own, "us-west-2", "x.y.z")))
     assert found["cert"].arn == arn
     assert synth.resources("aws_acm_certificate") == {} and synth.resources("aws_route53_record") == {}
 
@@ -278,9 +279,13 @@ def test_the_regional_web_acl_protects_the_alb_and_logs_to_an_encrypted_waf_log_
         "AWSManagedRulesAmazonIpReputationList",
     }
     assert any("rate_based_statement" in r["statement"] for r in acl["rule"])
-    association = synthesized[env].only(role, "aws_wafv2_web_acl_association")
-    assert association["resource_arn"] == _ref(stack, "aws_lb", "alb/alb", "arn")
-    assert association["web_acl_arn"] == _ref(stack, "aws_wafv2_web_acl", "waf/acl", "arn")
+    # the same ACL guards the load balancer and the payment API's stage (SEC-8)
+    associations = synthesized[env].resources(role, "aws_wafv2_web_acl_association").values()
+    assert {a["resource_arn"] for a in associations} == {
+        _ref(stack, "aws_lb", "alb/alb", "arn"),
+        _ref(stack, "aws_api_gateway_stage", "api/stage", "arn"),
+    }
+    assert {a["web_acl_arn"] for a in associations} == {_ref(stack, "aws_wafv2_web_acl", "waf/acl", "arn")}
     logging = synthesized[env].only(role, "aws_wafv2_web_acl_logging_configuration")
     assert logging["log_destination_configs"] == [_ref(stack, "aws_cloudwatch_log_group", "waf/logs/group", "arn")]
     (group,) = [

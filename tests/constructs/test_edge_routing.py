@@ -16,7 +16,7 @@ from constructs_lib.cdn import (
 )
 from constructs_lib.certificate import ImportedCertificate
 from constructs_lib.health_check import HttpsHealthCheck, HttpsHealthCheckProps
-from constructs_lib.origin_header import OriginHeader
+from constructs_lib.origin_secret import OriginHeader
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, synth_construct
 
 ZONE = "Z0452TESTMERIDIAN1"

@@ -11,7 +11,7 @@ import pytest
 from constructs_lib.api_gateway_account import ApiGatewayAccount, ApiGatewayAccountProps
 from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.log_group import LogSettings
-from constructs_lib.origin_header import OriginHeaderSecret
+from constructs_lib.origin_secret import OriginHeaderReader
 from constructs_lib.payment_api import PAYMENT_ROUTES, ApiRoute, PaymentApi, PaymentApiProps
 from constructs_lib.truststore import Truststore, TruststoreProps
 from constructs_lib.user_pool import UserPool, UserPoolProps
@@ -58,7 +58,7 @@ def _api_props(stack, **changes) -> PaymentApiProps:
         "domain_name": API_DOMAIN,
         "certificate_arn": CERTIFICATE_ARN,
         "backend_hostname": BACKEND,
-        "origin_header": OriginHeaderSecret(stack, "origin-header", _OriginSecret()).header,
+        "origin_header": OriginHeaderReader(stack, "origin-header", _OriginSecret()).header,
         "user_pools": pools,
         "truststore": truststore,
         "logs": LogSettings(key=_key(stack, "logs"), retention_days=365),

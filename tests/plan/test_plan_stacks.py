@@ -73,15 +73,38 @@ def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
         assert created["aws_lambda_event_source_mapping"] == 2, role
         assert {type_: created.get(type_, 0) for type_ in NETWORK} == NETWORK, role
         assert all(created.get(type_, 0) >= count for type_, count in NETWORK_AT_LEAST.items()), role
-        # documents, ALB access logs, AWS Config deliveries and their access-log target; the event stream; AWS Backup
-        assert created["aws_s3_bucket"] == 4 and created["aws_kinesis_stream"] == 1
+        # documents, ALB access logs, AWS Config deliveries and their access-log target, the API's mutual-TLS
+        # truststore; the event stream; AWS Backup
+        assert created["aws_s3_bucket"] == 5 and created["aws_kinesis_stream"] == 1
         assert created["aws_backup_vault"] == created["aws_backup_plan"] == 1
     assert stacks["secondary"].plan.count_by_type()["aws_s3_bucket_replication_configuration"] == 1
     peer_roles = len(load(env).accounts.peers)  # SEC-6: one role and its policy per peer
+    bucket = (
+        "aws_s3_bucket",
+        "aws_s3_bucket_versioning",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_policy",
+    )
+    # CloudFront (EDGE-3) with its us-east-1 certificate, web ACL and its log group, the logs key and the log
+    # bucket with its own key; the certificate's validation record and the A and AAAA alias records (EDGE-4)
     assert stacks["global"].plan.count_by_type() == {
         "aws_budgets_budget": 1,
         "aws_iam_role": peer_roles,
         "aws_iam_role_policy": peer_roles,
+        "aws_cloudfront_distribution": 1,
+        "aws_cloudfront_response_headers_policy": 1,
+        "aws_acm_certificate": 1,
+        "aws_acm_certificate_validation": 1,
+        "aws_wafv2_web_acl": 1,
+        "aws_wafv2_web_acl_logging_configuration": 1,
+        "aws_cloudwatch_log_group": 1,
+        "aws_kms_key": 2,
+        "aws_kms_alias": 2,
+        "aws_route53_record": 3,
+        **dict.fromkeys(bucket, 1),
     }
 
 

@@ -14,7 +14,8 @@ from config import load
 
 ENVS = ["dev", "staging", "prod"]
 REGIONAL = ["primary", "secondary"]
-# What each regional stack's runtime creates whatever the switch says.
+# What each regional stack's runtime creates whatever the switch says (with the payment API's certificate
+# and its stage's association with the same web ACL, stacks/edge.py).
 RUNTIME = {
     "aws_ecr_repository": 1,
     "aws_ecr_lifecycle_policy": 1,
@@ -24,10 +25,10 @@ RUNTIME = {
     "aws_lb_listener": 2,
     "aws_lb_listener_rule": 3,
     "aws_lb_target_group": 2,
-    "aws_acm_certificate": 1,
-    "aws_acm_certificate_validation": 1,
+    "aws_acm_certificate": 2,
+    "aws_acm_certificate_validation": 2,
     "aws_wafv2_web_acl": 1,
-    "aws_wafv2_web_acl_association": 1,
+    "aws_wafv2_web_acl_association": 2,
     "aws_wafv2_web_acl_logging_configuration": 1,
 }
 # What only the switch creates.

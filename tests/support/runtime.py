@@ -26,8 +26,9 @@ from constructs_lib.ecs_cluster import FargateCluster, FargateClusterProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.fargate_task import EfsMount
 from constructs_lib.kms import KeyRing
-from constructs_lib.load_balancer import OriginHeader, PublicLoadBalancer, PublicLoadBalancerProps
+from constructs_lib.load_balancer import PublicLoadBalancer, PublicLoadBalancerProps
 from constructs_lib.log_group import LogSettings
+from constructs_lib.origin_secret import OriginHeader
 from constructs_lib.payment_tasks import (
     HEALTH_PATH,
     PORT,
