@@ -20,20 +20,32 @@ def test_registry_mode_copies_get_fake_credentials_and_read_the_rehearsed_produc
     }
     override = json.loads((stacks["global"].directory / OVERRIDE_FILE).read_text())
     assert override["terraform"] == {"backend": {"local": {"path": "terraform.tfstate"}}}
-    assert override["provider"]["aws"] == [TEST_PROVIDER_SETTINGS]
-    (remote,) = override["data"]["terraform_remote_state"].values()
-    assert remote == {
-        "backend": "local",
-        "config": {"path": str(tmp_path / "offline" / "meridian-dev-primary" / "terraform.tfstate")},
-    }
+    # the default provider and CloudFront's and the secondary region's aliased ones (EDGE-3), each faked
+    assert len(dev.stack("global")["provider"]["aws"]) == 3
+    assert override["provider"]["aws"] == _faked(dev.stacks["meridian-dev-global"])
+    # both regions' producers (the budget's alert topic, CloudFront's origin secrets), read from the rehearsal
+    assert sorted(override["data"]["terraform_remote_state"].values(), key=str) == [
+        {
+            "backend": "local",
+            "config": {"path": str(tmp_path / "offline" / f"meridian-dev-{role}" / "terraform.tfstate")},
+        }
+        for role in ("primary", "secondary")
+    ]
     assert stacks["global"].cli_config is None, "registry copies use the process's TF_CLI_CONFIG_FILE"
+
+
+def _faked(stack: dict) -> list[dict]:
+    """The test settings for each aws provider of the stack, aliased ones keeping their alias."""
+    return [
+        {**TEST_PROVIDER_SETTINGS, **({"alias": p["alias"]} if "alias" in p else {})} for p in stack["provider"]["aws"]
+    ]
 
 
 @pytest.mark.req("DC-4")
 def test_offline_copies_use_the_stand_in_and_fake_credentials_too(dev, tmp_path):
     for workspace in prepare(dev.outdir, tmp_path, provider="offline"):
         override = json.loads((workspace.directory / OVERRIDE_FILE).read_text())
-        assert override["provider"]["aws"] == [TEST_PROVIDER_SETTINGS]
+        assert override["provider"]["aws"] == _faked(dev.stacks[workspace.name])
         assert workspace.cli_config == stand_in.offline_cli_config(), "offline copies name the stand-in's CLI config"
 
 
@@ -51,7 +63,9 @@ def _with_global_remote_state(dev, tmp_path, change) -> list:
     shutil.copytree(dev.outdir, outdir)
     stack_file = outdir / "stacks" / "meridian-dev-global" / "cdk.tf.json"
     config = json.loads(stack_file.read_text())
-    (remote,) = config["data"]["terraform_remote_state"].values()
+    (remote,) = [
+        r for r in config["data"]["terraform_remote_state"].values() if r["config"]["key"].endswith("/primary.tfstate")
+    ]
     change(remote)
     stack_file.write_text(json.dumps(config))
     return prepare(outdir, tmp_path / "work", provider="offline")
