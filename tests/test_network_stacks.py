@@ -104,7 +104,9 @@ def test_every_log_group_of_every_stack_uses_the_logs_key_and_the_one_retention(
         for logical, group in stack.get("resource", {}).get("aws_cloudwatch_log_group", {}).items():
             groups += 1
             key_type, key = _target(group["kms_key_id"])
-            assert key_type == "aws_kms_key" and keys[key]["description"].startswith(f"meridian-logs-{env}:"), logical
+            # the region's logs key, or CloudFront's in the global stack (meridian-logs-cdn-<env>)
+            description = keys[key]["description"]
+            assert key_type == "aws_kms_key" and re.match(rf"meridian-logs(-[a-z]+)?-{env}: ", description), logical
             assert group["retention_in_days"] == retention_days, f"{name} {logical}"
     assert groups >= 2  # at least the flow logs of both regions
     for role in REGIONAL:
