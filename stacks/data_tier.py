@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from config import EnvironmentConfig
 from constructs_lib.alb_logs import AlbAccessLogBucket, AlbAccessLogBucketProps
 from constructs_lib.backup import Lifecycle, RegionalBackup, RegionalBackupProps, vault_arn
 from constructs_lib.bucket_replication import BucketReplication, BucketReplicationProps
-from constructs_lib.kms import KeyRing
-from constructs_lib.naming import Naming
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps, access_log_bucket_props
 from constructs_lib.stream import EventStream, EventStreamProps
+from stacks.region import RegionBasics
 
 
 class DataTier(Construct):
@@ -25,13 +23,10 @@ class DataTier(Construct):
         self,
         scope: Construct,
         id_: str,
-        *,
-        config: EnvironmentConfig,
-        naming: Naming,
-        region: str,
-        keys: KeyRing,
+        basics: RegionBasics,
     ) -> None:
         super().__init__(scope, id_)
+        config, naming, region, keys = basics.config, basics.naming, basics.region, basics.keys
         self.region = region
         self._naming = naming
         self._account = account = config.accounts.own

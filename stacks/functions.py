@@ -23,17 +23,13 @@ import functools
 
 from constructs import Construct
 
-from config import EnvironmentConfig
 from config.model import FunctionSettings
 from constructs_lib.event_topic import EventTopic, EventTopicProps
-from constructs_lib.kms import KeyRing
 from constructs_lib.lambda_function import LambdaFunction, LambdaFunctionProps, VpcPlacement
-from constructs_lib.log_group import LogSettings
-from constructs_lib.naming import Naming
-from constructs_lib.network import Network
 from constructs_lib.queue import EncryptedQueue, EncryptedQueueProps
 from constructs_lib.stream import EventStream
 from stacks.network_stores import NetworkStores
+from stacks.region import RegionBasics
 from tools.lambda_build import BuiltFunction, build
 
 ROTATION_DAYS = 30  # SEC-4
@@ -53,17 +49,14 @@ class Functions(Construct):
         self,
         scope: Construct,
         id_: str,
+        basics: RegionBasics,
         *,
-        config: EnvironmentConfig,
-        naming: Naming,
-        region: str,
-        keys: KeyRing,
-        logs: LogSettings,
-        network: Network,
         stores: NetworkStores,
         stream: EventStream,
     ) -> None:
         super().__init__(scope, id_)
+        config, naming, region, keys = basics.config, basics.naming, basics.region, basics.keys
+        logs, network = basics.logs, basics.network
         self.region = region
         self._config, self._naming, self._keys, self._logs = config, naming, keys, logs
         self.rotation: LambdaFunction | None = None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from config import EnvironmentConfig
 from constructs_lib.aurora import (
     AuroraCluster,
     AuroraClusterProps,
@@ -24,11 +23,8 @@ from constructs_lib.backup import RegionalBackup
 from constructs_lib.cache import RedisCache, RedisCacheProps
 from constructs_lib.db_credentials import DatabaseCredentials, DatabaseCredentialsProps
 from constructs_lib.file_system import SharedFileSystem, SharedFileSystemProps
-from constructs_lib.kms import KeyRing
-from constructs_lib.log_group import LogSettings
-from constructs_lib.naming import Naming
-from constructs_lib.network import Network
 from constructs_lib.security_tier import SecurityTier
+from stacks.region import RegionBasics
 
 
 class NetworkStores(Construct):
@@ -36,16 +32,13 @@ class NetworkStores(Construct):
         self,
         scope: Construct,
         id_: str,
+        basics: RegionBasics,
         *,
-        config: EnvironmentConfig,
-        naming: Naming,
-        region: str,
-        keys: KeyRing,
-        logs: LogSettings,
-        network: Network,
         backup: RegionalBackup,
     ) -> None:
         super().__init__(scope, id_)
+        config, naming, region, keys = basics.config, basics.naming, basics.region, basics.keys
+        logs, network = basics.logs, basics.network
         self.region = region
         self._config, self._naming, self._keys, self._logs = config, naming, keys, logs
         self._network, self._backup = network, backup

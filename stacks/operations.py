@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from config import EnvironmentConfig
 from constructs_lib.alarms import AlarmThresholds, RegionalAlarms, RegionalAlarmsProps
-from constructs_lib.alerts import AlertTopic
 from constructs_lib.aurora import AuroraCluster
 from constructs_lib.dashboard import RegionalDashboard, RegionalDashboardProps
 from constructs_lib.metrics import (
@@ -26,10 +24,10 @@ from constructs_lib.metrics import (
     ServiceMetrics,
     StreamMetrics,
 )
-from constructs_lib.naming import Naming
 from stacks.data_tier import DataTier
 from stacks.functions import Functions
 from stacks.network_stores import NetworkStores
+from stacks.region import RegionBasics
 from stacks.runtime import Runtime
 
 
@@ -38,13 +36,10 @@ class Operations(Construct):
         self,
         scope: Construct,
         id_: str,
-        *,
-        config: EnvironmentConfig,
-        naming: Naming,
-        region: str,
-        alerts: AlertTopic,
+        basics: RegionBasics,
     ) -> None:
         super().__init__(scope, id_)
+        config, naming, region, alerts = basics.config, basics.naming, basics.region, basics.alerts
         self.region = region
         for subscriber in config.operations.alert_subscriptions:
             alerts.subscribe(subscriber.protocol, subscriber.endpoint)

@@ -18,6 +18,7 @@ from stacks.functions import Functions
 from stacks.governance import add_config_recorder, add_user_pools
 from stacks.network_stores import NetworkStores
 from stacks.operations import Operations
+from stacks.region import RegionBasics
 from stacks.runtime import compose_runtime
 
 # the state key lives in the bootstrap stack, CloudFront's log key in the global stack
@@ -70,26 +71,15 @@ class RegionalStack(MeridianStack):
         for key in self.keys:
             self.output(f"kms_{key.purpose}_key_arn", key.arn, f"ARN of the {key.purpose} CMK in {self.region}")
         self.output("alert_topic_arn", self.alerts.arn, f"SNS topic for alarms and budget alerts in {self.region}")
-        self.data = DataTier(self, "data", config=config, naming=self.naming, region=self.region, keys=self.keys)
+        self.basics = RegionBasics(config, self.naming, self.region, self.keys, self.logs, self.alerts, self.network)
+        self.data = DataTier(self, "data", self.basics)
         self._outputs(self.data.outputs())
         self.user_pools = add_user_pools(self)
         self.aws_config = add_config_recorder(self, self.keys, self.data.access_logs)
-        self.stores = NetworkStores(
-            self,
-            "stores",
-            config=config,
-            naming=self.naming,
-            region=self.region,
-            keys=self.keys,
-            logs=self.logs,
-            network=self.network,
-            backup=self.data.backup,
-        )
+        self.stores = NetworkStores(self, "stores", self.basics, backup=self.data.backup)
         self._outputs(self.stores.tier_outputs())
         self._outputs(self.stores.store_outputs())
-        self.operations = Operations(
-            self, "operations", config=config, naming=self.naming, region=self.region, alerts=self.alerts
-        )
+        self.operations = Operations(self, "operations", self.basics)
         self.operations.watch_stores(self.data, self.stores)
         self._outputs(self.operations.outputs())
         if primary is None:
@@ -97,18 +87,7 @@ class RegionalStack(MeridianStack):
             self._outputs(self.stores.database_outputs())
         else:
             self.stand_by_for(primary)
-        self.functions = Functions(
-            self,
-            "functions",
-            config=config,
-            naming=self.naming,
-            region=self.region,
-            keys=self.keys,
-            logs=self.logs,
-            network=self.network,
-            stores=self.stores,
-            stream=self.data.stream,
-        )
+        self.functions = Functions(self, "functions", self.basics, stores=self.stores, stream=self.data.stream)
         self._outputs(self.functions.outputs())
         self.operations.watch_functions(self.functions)
         self.runtime = compose_runtime(self, primary or self)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from constructs import Construct
 
 from config import EnvironmentConfig
-from constructs_lib.alerts import AlertTopic
 from constructs_lib.certificate import (
     Certificate,
     DnsValidatedCertificate,
@@ -32,17 +31,15 @@ from constructs_lib.db_credentials import DatabaseCredentials
 from constructs_lib.ecr import ImageRepository, ImageRepositoryProps
 from constructs_lib.ecs_cluster import FargateCluster, FargateClusterProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
-from constructs_lib.kms import CustomerKey, KeyRing
+from constructs_lib.kms import CustomerKey
 from constructs_lib.load_balancer import PublicLoadBalancer, PublicLoadBalancerProps
-from constructs_lib.log_group import LogSettings
-from constructs_lib.naming import Naming
-from constructs_lib.network import Network
 from constructs_lib.origin_secret import OriginSecret, OriginSecretProps
 from constructs_lib.payment_tasks import HEALTH_PATH, PORT, PaymentServiceTasks, PaymentServiceTasksProps
 from constructs_lib.user_pool import UserPool
 from constructs_lib.web_acl import WebAcl, WebAclProps
 from stacks.data_tier import DataTier
 from stacks.network_stores import NetworkStores
+from stacks.region import RegionBasics
 
 if TYPE_CHECKING:
     from stacks.regional import RegionalStack
@@ -71,13 +68,7 @@ def compose_runtime(stack: RegionalStack, lead: RegionalStack) -> Runtime:
     return Runtime(
         stack,
         "runtime",
-        config=stack.config,
-        naming=stack.naming,
-        region=stack.region,
-        keys=stack.keys,
-        logs=stack.logs,
-        alerts=stack.alerts,
-        network=stack.network,
+        stack.basics,
         data=stack.data,
         stores=stack.stores,
         user_pools=stack.user_pools,
@@ -91,14 +82,8 @@ class Runtime(Construct):
         self,
         scope: Construct,
         id_: str,
+        basics: RegionBasics,
         *,
-        config: EnvironmentConfig,
-        naming: Naming,
-        region: str,
-        keys: KeyRing,
-        logs: LogSettings,
-        alerts: AlertTopic,
-        network: Network,
         data: DataTier,
         stores: NetworkStores,
         user_pools: Mapping[str, UserPool],
@@ -107,6 +92,8 @@ class Runtime(Construct):
     ) -> None:
         """`credentials` and their key are the primary region's: the secondary's tasks read the same secrets."""
         super().__init__(scope, id_)
+        config, naming, region, keys = basics.config, basics.naming, basics.region, basics.keys
+        logs, alerts, network = basics.logs, basics.alerts, basics.network
         self.region = region
         account = config.accounts.own
         missing = [population for population in POPULATIONS if population not in user_pools]
