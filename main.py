@@ -40,6 +40,8 @@ def synthesize(config: EnvironmentConfig, outdir: str | None = None, state_sourc
     from stacks.base import STATE_SOURCE_CONTEXT
 
     context = {STATE_SOURCE_CONTEXT: state_source}
+    if outdir:
+        Path(outdir).mkdir(parents=True, exist_ok=True)  # cdktf creates only the last folder of the path
     app = App(outdir=outdir, context=context) if outdir else App(context=context)
     build_environment(app, config)
     app.synth()

@@ -9,6 +9,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -87,3 +88,20 @@ def test_the_old_context_variable_way_would_have_synthesized_dev(tmp_path):
     assert sorted(written_stacks(tmp_path / "out")) == [
         f"meridian-dev-{r}" for r in ("global", "primary", "secondary", "state")
     ]
+
+
+@pytest.mark.req("DC-5")
+def test_synth_into_a_folder_whose_parents_do_not_exist_yet_writes_the_stacks(dev, tmp_path):
+    # GIVEN an output folder two levels below anything that exists
+    outdir = tmp_path / "reviews" / "today" / "out"
+    # WHEN dev is synthesized into it
+    result = subprocess.run(
+        [sys.executable, "main.py", "dev"],
+        cwd=ROOT,
+        env=synth_env(CDKTF_OUTDIR=str(outdir)),
+        capture_output=True,
+        text=True,
+    )
+    # THEN the folders are made and dev's stacks written (cdktf alone stops with a traceback)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert written_stacks(outdir) == dev.stacks
