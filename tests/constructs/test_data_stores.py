@@ -144,7 +144,8 @@ def test_postgresql_log_goes_to_a_log_group_created_first_with_the_logs_key_and_
     assert cluster["depends_on"] == [f"aws_cloudwatch_log_group.{logical}"]
 
 
-@pytest.mark.req("DATA-1", "DATA-4")
+@pytest.mark.req("DATA-4")
+@pytest.mark.req("DATA-1")
 def test_writer_and_readers_have_insights_with_the_database_key_and_enhanced_monitoring(aurora):
     instances = list(aurora.resources("aws_rds_cluster_instance").values())
     role = aurora.only("aws_iam_role")
