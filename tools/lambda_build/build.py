@@ -121,7 +121,7 @@ def _zip_recorded(recorded: Path, zips: Path, name: str) -> bytes | None:
 
 
 def _store(directory: Path, file_name: str, data: bytes) -> Path:
-    """Writes the zip once (its name is its content's hash), whole or not at all."""
+    """Writes a file once (a zip named by its content's hash, or the record of one), whole or not at all."""
     path = directory / file_name
     if path.is_file() and path.read_bytes() == data:
         return path
