@@ -5,12 +5,17 @@ Everyone else imports bindings the way every cdktf user writes them:
     from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 `import cdktf_cdktf_provider_aws` costs 14-30 s: its __init__.py eagerly imports all 2,214 resource
-submodules, while loading the jsii assembly itself (the `_jsii` submodule) costs about 3 s. Every
+submodules, while loading the jsii assembly itself (the `_jsii` submodule) costs about 2 s. Every
 submodule only needs `.._jsii`, so `install()` (run when `constructs_lib` is first imported, before
 any binding import) puts a finder on `sys.meta_path` that loads the package as a bare module (same
 name, same __path__, no eager __init__) and loads `_jsii` into it; an ordinary `from
-cdktf_cdktf_provider_aws.<submodule> import ...` then loads only that submodule. The synthesized
-JSON is byte-identical either way (tests/test_bindings.py proves it).
+cdktf_cdktf_provider_aws.<submodule> import ...` then loads only that submodule.
+
+The same eagerness sits on the JavaScript side: of those 2 s, 1.6 s is the kernel requiring every
+resource module of the provider's index.js. In fast mode the kernel's node process (started at the
+first jsii import, after this module) preloads lazy_provider_index.js through NODE_OPTIONS, which
+makes those requires happen on first use. The synthesized JSON is byte-identical either way
+(tests/test_bindings.py proves it).
 
 If the package layout ever changes (no `_jsii` subpackage, or `_jsii` failing to load alone), the
 finder steps aside and the plain import runs, which is always correct, only slower.
@@ -22,6 +27,8 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import json
+import os
 import sys
 import types
 from collections.abc import Sequence
@@ -32,6 +39,7 @@ PACKAGE = "cdktf_cdktf_provider_aws"
 
 Mode = Literal["fast", "plain"]
 _mode: Mode = "fast"
+LAZY_PROVIDER_INDEX = Path(__file__).with_name("lazy_provider_index.js")
 
 
 def configure(mode: str) -> None:
@@ -40,12 +48,25 @@ def configure(mode: str) -> None:
     if mode not in ("fast", "plain"):
         raise ValueError(f"MERIDIAN_BINDINGS is {mode!r}; allowed: fast, plain")
     _mode = "fast" if mode == "fast" else "plain"
+    _preload_lazy_index(_mode == "fast")
 
 
 def install() -> None:
     """Put the fast finder in front of the import system, once per process."""
     if not any(isinstance(finder, _BarePackageFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, _BarePackageFinder())
+    _preload_lazy_index(_mode == "fast")
+
+
+def _preload_lazy_index(wanted: bool) -> None:
+    """Add (or take back) the lazy index hook in NODE_OPTIONS, for the jsii kernel not started yet."""
+    option = f"--require {json.dumps(str(LAZY_PROVIDER_INDEX))}"
+    others = os.environ.get("NODE_OPTIONS", "").replace(option, "").strip()
+    options = f"{others} {option}".strip() if wanted else others
+    if options:
+        os.environ["NODE_OPTIONS"] = options
+    else:
+        os.environ.pop("NODE_OPTIONS", None)
 
 
 def loaded_mode() -> str:

@@ -1,10 +1,13 @@
 """Synth speed without a second source of truth: the fast bindings loader changes nothing."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from constructs_lib.bindings import LAZY_PROVIDER_INDEX
 from tests.support.synth import ROOT, finish_synth, start_synth, synth_env
 
 
@@ -51,3 +54,67 @@ def test_fast_loader_imports_only_the_submodules_used():
         [sys.executable, "-c", probe], cwd=ROOT, env=synth_env(), capture_output=True, text=True, timeout=300
     )
     assert result.stdout.split() == ["fast", "_jsii", "kms_key"], result.stdout + result.stderr
+
+
+# Counts, when each node process exits (the jsii runtime and the kernel it starts), how many of the
+# AWS provider's resource modules it required: all when lib/index.js is eager, only those used when lazy.
+MODULE_COUNT_PROBE = r"""
+process.on("exit", () => {
+  const loaded = Object.keys(require.cache).filter((f) => /provider-aws[\\/]lib[\\/][^\\/]+[\\/]index\.js$/.test(f));
+  require("fs").appendFileSync(process.env.PROBE_OUT, `${loaded.length}\n`);
+});
+"""
+CREATE_ONE_KEY = (
+    "from constructs_lib import bindings; import sys; bindings.configure(sys.argv[1]); "
+    "from cdktf import App, TerraformStack; from cdktf_cdktf_provider_aws.kms_key import KmsKey; "
+    "KmsKey(TerraformStack(App(), 's'), 'k', description='probe')"
+)
+
+
+@pytest.mark.req("DC-1")
+def test_fast_mode_requires_only_the_javascript_modules_a_synth_uses(tmp_path):
+    probe = tmp_path / "probe.js"
+    probe.write_text(MODULE_COUNT_PROBE)
+    env = synth_env(NODE_OPTIONS=f'--require "{probe}"', PROBE_OUT=str(tmp_path / "count"))
+    result = subprocess.run(
+        [sys.executable, "-c", CREATE_ONE_KEY, "fast"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    # kms_key and what it needs; 2,212 when the index is eager (MERIDIAN_BINDINGS=plain)
+    assert 1 <= max(int(count) for count in (tmp_path / "count").read_text().split()) < 20
+
+
+LAZY_INDEX = """"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.broken = exports.fine = void 0;
+exports.fine = require("./fine");
+exports.broken = require("./broken");
+"""
+
+
+def _provider_like_package(root: Path) -> Path:
+    lib = root / "@cdktf" / "provider-aws" / "lib"
+    for name, body in {"fine": "exports.answer = 42;", "broken": 'throw new Error("required eagerly");'}.items():
+        (lib / name).mkdir(parents=True)
+        (lib / name / "index.js").write_text(body)
+    (lib / "index.js").write_text(LAZY_INDEX)
+    return lib / "index.js"
+
+
+@pytest.mark.req("DC-1")
+def test_lazy_index_requires_a_module_on_first_access_and_only_the_provider_index(tmp_path):
+    index = _provider_like_package(tmp_path / "node_modules")
+    hook = ["--require", str(LAZY_PROVIDER_INDEX)]
+    env = {name: value for name, value in os.environ.items() if name != "NODE_OPTIONS"}
+    use_fine = f"const p = require({str(index)!r}); console.log(p.fine.answer, Object.keys(p).join(','));"
+    lazy = subprocess.run(["node", *hook, "-e", use_fine], env=env, capture_output=True, text=True, timeout=60)
+    assert (lazy.returncode, lazy.stdout.split()) == (0, ["42", "fine,broken"]), lazy.stderr
+    touch_broken = f"require({str(index)!r}).broken"
+    broken = subprocess.run(["node", *hook, "-e", touch_broken], env=env, capture_output=True, text=True, timeout=60)
+    assert "required eagerly" in broken.stderr
+    # The same file anywhere else, and the provider index without the hook, stay eager.
+    elsewhere = tmp_path / "other" / "index.js"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(LAZY_INDEX.replace('"./', f'"{index.parent}/'))
+    for command in (["node", *hook, "-e", f"require({str(elsewhere)!r})"], ["node", "-e", f"require({str(index)!r})"]):
+        assert "required eagerly" in subprocess.run(command, env=env, capture_output=True, text=True, timeout=60).stderr
