@@ -62,13 +62,18 @@ def _section(environment: str, section: str, **changes) -> dict:
     return {**yaml.safe_load((ENVIRONMENTS_DIR / f"{environment}.yaml").read_text())[section], **changes}
 
 
+def _start_variant(tmp_path_factory, environment: str, name: str, **sections):
+    """Start synthesizing one environment with some top-level config sections replaced; finish with
+    finish_synth(*started)."""
+    root = tmp_path_factory.mktemp(f"synth-{name}")
+    config_dir = config_with(root / "config", environment, **sections)
+    out = root / "out"
+    return environment, out, start_synth(environment, out, MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV)
+
+
 def _dev_variant(tmp_path_factory, name: str, **sections) -> Synthesized:
     """dev synthesized once with some top-level config sections replaced."""
-    root = tmp_path_factory.mktemp(f"synth-{name}")
-    config_dir = config_with(root / "config", "dev", **sections)
-    return finish_synth(
-        "dev", root / "out", start_synth("dev", root / "out", MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV)
-    )
+    return finish_synth(*_start_variant(tmp_path_factory, "dev", name, **sections))
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +87,18 @@ def deployed(tmp_path_factory) -> Synthesized:
     """dev synthesized with the deploy switch on (`service.deploy: true`, dev's image in the project's own
     repository): the ECS service, its autoscaling and deployment alarms. Every shipped config keeps it off."""
     return _dev_variant(tmp_path_factory, "deployed", service=_section("dev", "service", deploy=True))
+
+
+@pytest.fixture(scope="session")
+def deployed_everywhere(deployed, tmp_path_factory) -> dict[str, Synthesized]:
+    """Every environment with the deploy switch on (each with its own image in its own repository);
+    dev is `deployed` itself."""
+    others = [env for env in ENVIRONMENTS if env != "dev"]
+    running = [
+        _start_variant(tmp_path_factory, env, f"deployed-{env}", service=_section(env, "service", deploy=True))
+        for env in others
+    ]
+    return {"dev": deployed, **{started[0]: finish_synth(*started) for started in running}}
 
 
 @pytest.fixture(scope="session")

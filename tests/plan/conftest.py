@@ -70,20 +70,18 @@ def generated_passwords(tmp_path_factory):
         yield log
 
 
-@pytest.fixture(scope="session")
-def planned_deployed(deployed, tmp_path_factory, generated_passwords: Path) -> dict[str, PlannedStack]:
-    """dev with the deploy switch on, only the two regional stacks it changes, each planned and applied
-    in order (the secondary reads the primary's outputs): APP-4's "every plan passes both ways"."""
-    root = tmp_path_factory.mktemp("plan-deployed")
+def _plan_regional(synth, root: Path) -> dict[str, PlannedStack]:
+    """The two regional stacks of one synthesized environment, each planned and applied in order
+    (the secondary reads the primary's outputs)."""
     regional = ("primary", "secondary")
-    offline = [w for w in prepare(deployed.outdir, root / "offline", provider="offline") if w.name.endswith(regional)]
+    offline = [w for w in prepare(synth.outdir, root / "offline", provider="offline") if w.name.endswith(regional)]
     plans = {}
     for workspace in offline:
         workspace.init()
         plans[workspace.name] = workspace.plan()
         workspace.apply()
     if provider_mode() != "offline":
-        registry = prepare(deployed.outdir, root / "registry", provider="registry", state_root=root / "offline")
+        registry = prepare(synth.outdir, root / "registry", provider="registry", state_root=root / "offline")
         planning = [w for w in registry if w.name.endswith(regional)]
         for workspace in planning:
             workspace.init()
@@ -96,6 +94,24 @@ def planned_deployed(deployed, tmp_path_factory, generated_passwords: Path) -> d
         )
         for planned, applied in zip(planning, offline, strict=True)
     }
+
+
+@pytest.fixture(scope="session")
+def planned_deployed_everywhere(
+    deployed_everywhere, tmp_path_factory, generated_passwords: Path
+) -> dict[str, dict[str, PlannedStack]]:
+    """Every environment with the deploy switch on, only the two regional stacks it changes, planned and
+    applied: APP-4's "every plan passes both ways"."""
+    root = tmp_path_factory.mktemp("plan-deployed")
+    with ThreadPoolExecutor(max_workers=len(deployed_everywhere)) as pool:
+        futures = {env: pool.submit(_plan_regional, synth, root / env) for env, synth in deployed_everywhere.items()}
+        return {env: future.result() for env, future in futures.items()}
+
+
+@pytest.fixture(scope="session")
+def planned_deployed(planned_deployed_everywhere) -> dict[str, PlannedStack]:
+    """dev with the deploy switch on, its two regional stacks planned and applied."""
+    return planned_deployed_everywhere["dev"]
 
 
 @pytest.fixture(scope="session")

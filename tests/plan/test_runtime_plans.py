@@ -1,7 +1,8 @@
 """APP-4 / APP-5 / DC-4 under Terraform: the runtime plans with the deploy switch off and on.
 
-Off is every shipped environment (the session's `planned`); on is dev with `service.deploy: true`,
-whose two regional stacks are planned and applied once for the session (`planned_deployed`). The
+Off is every shipped environment (the session's `planned`); on is every environment with
+`service.deploy: true`, whose two regional stacks are planned and applied once for the session
+(`planned_deployed_everywhere`; `planned_deployed` is its dev). The
 ECS service, its autoscaling and its deployment alarms exist only with the switch on; applied, the
 service runs in the private subnets with the app tier and scales on the blue target group.
 """
@@ -65,9 +66,12 @@ def test_with_the_switch_off_the_runtime_plans_without_service_scaling_or_alarms
 @pytest.mark.req("APP-5")
 @pytest.mark.req("DC-4")
 @pytest.mark.parametrize("role", REGIONAL)
-def test_with_the_switch_on_both_regional_stacks_validate_plan_and_apply_the_service(planned_deployed, role):
-    # GIVEN dev with service.deploy: true WHEN its regional stack is validated, planned and applied
-    stack = planned_deployed[role]
+@pytest.mark.parametrize("env", ENVS)
+def test_with_the_switch_on_both_regional_stacks_validate_plan_and_apply_the_service(
+    planned_deployed_everywhere, env, role
+):
+    # GIVEN an environment with service.deploy: true WHEN its regional stack is validated, planned and applied
+    stack = planned_deployed_everywhere[env][role]
     assert (stack.validation["error_count"], stack.validation["warning_count"]) == (0, 0), stack.validation
     counts = stack.plan.counts()
     assert counts["update"] == counts["replace"] == counts["destroy"] == 0
@@ -127,20 +131,21 @@ def test_the_service_waits_for_the_vpc_endpoints_and_the_database_instances(plan
 
 @pytest.mark.req("APP-5")
 @pytest.mark.parametrize("role", REGIONAL)
-def test_autoscaling_tracks_cpu_memory_and_requests_per_target_within_the_configured_capacity(planned_deployed, role):
-    stack = planned_deployed[role]
-    capacity = load("dev").capacity
+@pytest.mark.parametrize(("env", "tasks"), [("dev", (2, 10)), ("staging", (2, 10)), ("prod", (3, 20))])
+def test_autoscaling_tracks_cpu_memory_and_requests_per_target_within_the_configured_capacity(
+    planned_deployed_everywhere, env, tasks, role
+):
+    stack = planned_deployed_everywhere[env][role]
+    capacity = load(env).capacity
     (target,) = _applied(stack, "aws_appautoscaling_target")
-    assert (
-        (target["min_capacity"], target["max_capacity"]) == (capacity.app_min_tasks, capacity.app_max_tasks) == (2, 10)
-    )
+    assert (target["min_capacity"], target["max_capacity"]) == (capacity.app_min_tasks, capacity.app_max_tasks) == tasks
     tracked = {}
     for policy in _applied(stack, "aws_appautoscaling_policy"):
         (configuration,) = policy["target_tracking_scaling_policy_configuration"]
         (metric,) = configuration["predefined_metric_specification"]
         tracked[metric["predefined_metric_type"]] = (configuration["target_value"], metric["resource_label"])
     (alb,) = _applied(stack, "aws_lb")
-    (blue,) = [g for g in _applied(stack, "aws_lb_target_group") if g["name"] == "meridian-blue-dev"]
+    (blue,) = [g for g in _applied(stack, "aws_lb_target_group") if g["name"] == f"meridian-blue-{env}"]
     assert tracked["ECSServiceAverageMemoryUtilization"][0] == 75
     assert set(tracked) == {
         "ECSServiceAverageCPUUtilization",
