@@ -343,6 +343,38 @@ class Identity(_Frozen):
 # The client CAs' PEM and everything else a config names by path is found from the project root.
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HEALTH_CHECK_INTERVALS = (10, 30)  # the only request intervals Route 53 health checks offer
+# WAF's bounds on a rate-based rule's limit (requests per evaluation window, here 5 minutes).
+WAF_RATE_LIMIT_MIN, WAF_RATE_LIMIT_MAX = 10, 2_000_000_000
+
+
+def _waf_limit(description: str):
+    return Field(ge=WAF_RATE_LIMIT_MIN, le=WAF_RATE_LIMIT_MAX, description=description)
+
+
+class RateLimits(_Frozen):
+    """WAF rate limits (SEC-8), in requests per client address in any 5 minutes; beyond them WAF blocks.
+
+    CloudFront and the API stage see each client's own address. The load balancer sees only the
+    relays (CloudFront, API Gateway), so its ACL counts the client address they forward.
+    """
+
+    cdn_per_client: int = _waf_limit("CloudFront's web ACL, per viewer address")
+    api_per_client: int = _waf_limit("the API stage's web ACL, per caller address")
+    origin_per_forwarded_client: int = _waf_limit(
+        "the load balancer's web ACL, per client address in X-Forwarded-For; at least cdn + api"
+    )
+
+    @model_validator(mode="after")
+    def _origin_admits_what_the_edges_admit(self) -> RateLimits:
+        # one client may use both entry points; the inner layer must not block what both edges let through
+        edges = self.cdn_per_client + self.api_per_client
+        if self.origin_per_forwarded_client < edges:
+            raise ValueError(
+                f"origin_per_forwarded_client {self.origin_per_forwarded_client} is below cdn_per_client + "
+                f"api_per_client ({edges}); allowed: at least their sum, so the load balancer never blocks "
+                "a client both edges admit"
+            )
+        return self
 
 
 class Edge(_Frozen):
@@ -361,6 +393,7 @@ class Edge(_Frozen):
     throttle_rate_per_second: int = Field(ge=1, le=10_000, description="API stage and usage plan steady rate")
     throttle_burst: int = Field(ge=1, le=5_000, description="API stage and usage plan burst")
     monthly_quota: int = Field(ge=1, description="requests a month the API key's usage plan allows")
+    rate_limits: RateLimits = Field(description="WAF rate limits of CloudFront, the API stage and the load balancer")
     truststore_file: str = Field(
         description="PEM of the CAs whose client certificates the API accepts (mutual TLS), relative to the "
         "project root; README: how to make one"

@@ -12,7 +12,17 @@ for the distribution (attached by the distribution's `web_acl_id = acl.arn`). WA
 ACLs and their log groups in CloudFront's home region, so that one is built in a stack whose
 provider is in that region, with that region's logs key.
 
-    acl = WebAcl(self, "waf", WebAclProps(naming, "alb", logs, scope="REGIONAL"))
+Whose address the rate limit counts is a prop too. An ACL on what clients connect to themselves
+(CloudFront, an API stage) counts the connection's address (`IP`). An ACL behind relays (the load
+balancer, reached only through CloudFront and API Gateway) would count a relay's address as one
+client and throttle everyone behind it at once, so it names the header the relays write the client's
+address into (`client_address_header`) and WAF counts the first address there (`FORWARDED_IP`).
+A client may forge that first address (CloudFront appends the viewer's address to any value the
+client sent); that only escapes this inner limit, never the edges' own per-address limits. WAF does
+not apply the rule to a request without the header, and one whose first entry is no valid address
+is not counted either (`NO_MATCH`): the edges counted both.
+
+    acl = WebAcl(self, "waf", WebAclProps(naming, "alb", logs, client_address_header=FORWARDED_FOR))
     acl.associate("alb", load_balancer.arn)
 """
 
@@ -44,6 +54,9 @@ IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList"
 # merchants' own servers call the payment API from cloud hosting.
 ANONYMOUS_IP = "AWSManagedRulesAnonymousIpList"
 COUNT_ONLY = {ANONYMOUS_IP: ("HostingProviderIPList",)}
+# Where CloudFront writes the viewer's address on requests to its origins (appended to any value the
+# client sent); API Gateway's HTTP proxy integrations pass the caller's headers on to the backend.
+FORWARDED_FOR = "X-Forwarded-For"
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,9 @@ class WebAclProps:
     logs: LogSettings
     scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
     requests_per_5_minutes: int = 2000  # per client address; beyond it requests are blocked
+    # None: clients connect themselves, the connection's address is the client's. A header name: the
+    # protected resource is reached through relays that write the client's address first in it.
+    client_address_header: str | None = None
 
     def __post_init__(self) -> None:
         if not 10 <= self.requests_per_5_minutes <= 2_000_000_000:
@@ -123,13 +139,21 @@ def _rules(props: WebAclProps, acl_name: str) -> list[Wafv2WebAclRule]:
         )
 
     rate = Wafv2WebAclRule(
-        name="RateLimitPerClient",
+        name="RateLimitPerClient" if props.client_address_header is None else "RateLimitPerForwardedClient",
         priority=2,
         action={"block": {}},
-        statement={
-            "rate_based_statement": {"limit": props.requests_per_5_minutes, "aggregate_key_type": "IP"},
-        },
+        statement={"rate_based_statement": _rate_statement(props)},
         visibility_config=_visibility(f"{acl_name}-rate-limit"),
     )
     groups = [managed(priority, group) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=3)]
     return [managed(0, IP_REPUTATION), managed(1, ANONYMOUS_IP), rate, *groups]
+
+
+def _rate_statement(props: WebAclProps) -> dict:
+    if props.client_address_header is None:
+        return {"limit": props.requests_per_5_minutes, "aggregate_key_type": "IP"}
+    return {
+        "limit": props.requests_per_5_minutes,
+        "aggregate_key_type": "FORWARDED_IP",
+        "forwarded_ip_config": {"header_name": props.client_address_header, "fallback_behavior": "NO_MATCH"},
+    }

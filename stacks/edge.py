@@ -2,8 +2,8 @@
 
 Each regional stack adds `RegionalEdge` on top of its runtime: the payment API on the client-facing
 name `api.<domain>` (the same in both regions, each with its own regional certificate), its
-truststore and logging role, behind the runtime's regional web ACL and sending the runtime's origin
-header; and, with a hosted zone, the load balancer's alias record `origin.<region>.<domain>`, an
+truststore and logging role, behind its own regional web ACL (which limits each caller's address; the
+runtime's ACL on the load balancer sees only relays) and sending the runtime's origin header; and, with a hosted zone, the load balancer's alias record `origin.<region>.<domain>`, an
 HTTPS health check on that name's health path, and this region's failover record of
 `api.<domain>`: PRIMARY in the active region (config edge.active_region, the primary by default),
 SECONDARY in the other. The global stack adds CloudFront (`add_cdn`) with its pieces in
@@ -74,7 +74,10 @@ class RegionalEdge(Construct):
                 access_log_bucket=access_logs,
             ),
         )
-        self.web_acl = runtime.web_acl  # one regional web ACL guards the load balancer and the API stage (SEC-8)
+        # the API stage's own ACL: clients connect to it themselves, so it limits each one's address (SEC-8)
+        self.web_acl = WebAcl(
+            self, "waf", WebAclProps(naming, "api", logs, requests_per_5_minutes=edge.rate_limits.api_per_client)
+        )
         self.api = PaymentApi(
             self,
             "api",
@@ -146,7 +149,7 @@ class RegionalEdge(Construct):
                 api.execution_log_group_name,
                 f"Execution log group of the payment API's stage {where}",
             ),
-            "api_web_acl_arn": (self.web_acl.arn, f"ARN of the regional web ACL on the API stage and ALB {where}"),
+            "api_web_acl_arn": (self.web_acl.arn, f"ARN of the regional web ACL on the API stage {where}"),
             "api_truststore_uri": (self.truststore.uri, f"Mutual-TLS truststore of the API domain {where}"),
         }
         if self.health_check is not None:
@@ -169,7 +172,17 @@ def add_cdn(stack: MeridianStack, regions: list[RegionalStack]) -> PaymentsCdn:
         logs_key = CustomerKey(
             home, "logs-key", CustomerKeyProps("logs", naming, stack.account_id, CLOUDFRONT_REGION, qualifier="cdn")
         )
-        web_acl = WebAcl(home, "waf", WebAclProps(naming, "cdn", LogSettings(logs_key, days), scope="CLOUDFRONT"))
+        web_acl = WebAcl(
+            home,
+            "waf",
+            WebAclProps(
+                naming,
+                "cdn",
+                LogSettings(logs_key, days),
+                scope="CLOUDFRONT",
+                requests_per_5_minutes=config.edge.rate_limits.cdn_per_client,
+            ),
+        )
         log_bucket = SecureBucket(
             home,
             "logs",

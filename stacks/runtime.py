@@ -2,7 +2,7 @@
 
 The region's image repository, the ECS cluster, the service's and the migration's task
 definitions, the internet-facing ALB with its certificate, its secret origin header and its
-regional WAF web ACL, and, only with `service.deploy` on, the ECS service with its autoscaling and
+regional WAF web ACL (rate-limiting the client address the relays forward), and, only with `service.deploy` on, the ECS service with its autoscaling and
 deployment alarms. Both regions run the same image tag, each from its own repository.
 
 What other stacks build on (the contract; names stay stable):
@@ -36,7 +36,7 @@ from constructs_lib.load_balancer import PublicLoadBalancer, PublicLoadBalancerP
 from constructs_lib.origin_secret import OriginSecret, OriginSecretProps
 from constructs_lib.payment_tasks import HEALTH_PATH, PORT, PaymentServiceTasks, PaymentServiceTasksProps
 from constructs_lib.user_pool import UserPool
-from constructs_lib.web_acl import WebAcl, WebAclProps
+from constructs_lib.web_acl import FORWARDED_FOR, WebAcl, WebAclProps
 from stacks.data_tier import DataTier
 from stacks.network_stores import NetworkStores
 from stacks.region import RegionBasics
@@ -166,7 +166,19 @@ class Runtime(Construct):
                 depends_on=[data.alb_logs.policy],
             ),
         )
-        self.web_acl = WebAcl(self, "waf", WebAclProps(naming, "alb", logs))
+        # The load balancer only answers CloudFront and API Gateway, so its ACL counts the client address they
+        # forward, never theirs; the edges' own ACLs count each client's connection (stacks/edge.py, README).
+        self.web_acl = WebAcl(
+            self,
+            "waf",
+            WebAclProps(
+                naming,
+                "alb",
+                logs,
+                requests_per_5_minutes=config.edge.rate_limits.origin_per_forwarded_client,
+                client_address_header=FORWARDED_FOR,
+            ),
+        )
         self.web_acl.associate("alb", self.load_balancer.arn)
         self.service: FargateService | None = None
         if config.service.deploy:

@@ -307,6 +307,44 @@ RUNTIME_BAD_INPUTS = [
         marks=CERTIFICATES,
         id="neither hosted zone nor certificates",
     ),
+    *[
+        pytest.param(*case, marks=[pytest.mark.req("SEC-8")], id=case[0])
+        for case in (
+            (
+                "WAF rate limit below what WAF accepts",
+                "dev",
+                "edge.rate_limits.cdn_per_client",
+                5,
+                ["edge.rate_limits.cdn_per_client", "5", "greater than or equal to 10"],
+            ),
+            (
+                "WAF rate limit above what WAF accepts",
+                "dev",
+                "edge.rate_limits.api_per_client",
+                3_000_000_000,
+                ["edge.rate_limits.api_per_client", "3000000000", "less than or equal to 2000000000"],
+            ),
+            (
+                "WAF rate limit not a number",
+                "dev",
+                "edge.rate_limits.origin_per_forwarded_client",
+                "plenty",
+                ["edge.rate_limits.origin_per_forwarded_client", "'plenty'", "valid integer"],
+            ),
+            (
+                "load balancer's rate limit below the edges'",
+                "dev",
+                "edge.rate_limits.origin_per_forwarded_client",
+                3000,
+                [
+                    "edge.rate_limits",
+                    "origin_per_forwarded_client 3000 is below cdn_per_client + api_per_client (4000)",
+                    "allowed: at least their sum",
+                ],
+            ),
+            ("WAF rate limits missing", "dev", "edge.rate_limits", _DELETE, ["edge.rate_limits", "missing"]),
+        )
+    ],
 ]
 
 
@@ -373,6 +411,16 @@ def test_prod_differs_from_non_prod_where_the_seeds_ask():
         assert (prod.capacity.app_min_tasks, prod.capacity.app_max_tasks) == (3, 20)
         assert (other.capacity.app_min_tasks, other.capacity.app_max_tasks) == (2, 10)
         assert prod.capacity.db_readers >= 2 and other.capacity.db_readers == 1
+
+
+@pytest.mark.req("SEC-8")
+@pytest.mark.req("DC-7")
+def test_prod_rate_limits_are_no_looser_than_any_other_environments():
+    # GIVEN the shipped environments WHEN their WAF rate limits are compared THEN prod admits no more per client
+    prod = load("prod").edge.rate_limits
+    for other in (load("dev").edge.rate_limits, load("staging").edge.rate_limits):
+        for limit in ("cdn_per_client", "api_per_client", "origin_per_forwarded_client"):
+            assert getattr(prod, limit) <= getattr(other, limit), limit
 
 
 @pytest.mark.req("DC-7")

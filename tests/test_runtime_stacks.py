@@ -263,36 +263,51 @@ def test_no_role_of_a_regional_stack_has_a_data_action_on_star(every_variant, va
 @pytest.mark.req("OPS-1")
 @pytest.mark.parametrize("role", REGIONAL)
 @pytest.mark.parametrize("env", ENVS)
-def test_the_regional_web_acl_protects_the_alb_and_logs_to_an_encrypted_waf_log_group(synthesized, env, role):
+def test_the_regional_web_acls_protect_the_alb_and_the_api_stage_and_log_to_encrypted_waf_log_groups(
+    synthesized, env, role
+):
     stack = synthesized[env].stack(role)
-    acl = synthesized[env].only(role, "aws_wafv2_web_acl")
-    assert acl["scope"] == "REGIONAL"
-    groups = {
-        r["statement"]["managed_rule_group_statement"]["name"]
-        for r in acl["rule"]
-        if "managed_rule_group_statement" in r["statement"]
-    }
-    assert groups >= {
-        "AWSManagedRulesCommonRuleSet",
-        "AWSManagedRulesKnownBadInputsRuleSet",
-        "AWSManagedRulesSQLiRuleSet",
-        "AWSManagedRulesAmazonIpReputationList",
-    }
-    assert any("rate_based_statement" in r["statement"] for r in acl["rule"])
-    # the same ACL guards the load balancer and the payment API's stage (SEC-8)
+    acls = synthesized[env].resources(role, "aws_wafv2_web_acl")
+    # the load balancer and the API stage each have their own ACL: one sees relays, the other clients (SEC-8)
     associations = synthesized[env].resources(role, "aws_wafv2_web_acl_association").values()
-    assert {a["resource_arn"] for a in associations} == {
-        _ref(stack, "aws_lb", "alb/alb", "arn"),
-        _ref(stack, "aws_api_gateway_stage", "api/stage", "arn"),
+    assert {(a["resource_arn"], a["web_acl_arn"]) for a in associations} == {
+        (_ref(stack, "aws_lb", "alb/alb", "arn"), _ref(stack, "aws_wafv2_web_acl", "runtime/waf/acl", "arn")),
+        (
+            _ref(stack, "aws_api_gateway_stage", "api/stage", "arn"),
+            _ref(stack, "aws_wafv2_web_acl", "edge/waf/acl", "arn"),
+        ),
     }
-    assert {a["web_acl_arn"] for a in associations} == {_ref(stack, "aws_wafv2_web_acl", "waf/acl", "arn")}
-    logging = synthesized[env].only(role, "aws_wafv2_web_acl_logging_configuration")
-    assert logging["log_destination_configs"] == [_ref(stack, "aws_cloudwatch_log_group", "waf/logs/group", "arn")]
-    (group,) = [
+    assert len(acls) == 2
+    for acl in acls.values():
+        assert acl["scope"] == "REGIONAL"
+        groups = {
+            r["statement"]["managed_rule_group_statement"]["name"]
+            for r in acl["rule"]
+            if "managed_rule_group_statement" in r["statement"]
+        }
+        assert groups >= {
+            "AWSManagedRulesCommonRuleSet",
+            "AWSManagedRulesKnownBadInputsRuleSet",
+            "AWSManagedRulesSQLiRuleSet",
+            "AWSManagedRulesAmazonIpReputationList",
+        }
+        assert any("rate_based_statement" in r["statement"] for r in acl["rule"])
+    # each ACL logs to its own aws-waf-logs-* group with the logs key and the one retention (OPS-1)
+    loggings = synthesized[env].resources(role, "aws_wafv2_web_acl_logging_configuration").values()
+    assert {(c["resource_arn"], tuple(c["log_destination_configs"])) for c in loggings} == {
+        (
+            _ref(stack, "aws_wafv2_web_acl", f"{owner}/waf/acl", "arn"),
+            (_ref(stack, "aws_cloudwatch_log_group", f"{owner}/waf/logs/group", "arn"),),
+        )
+        for owner in ("runtime", "edge")
+    }
+    groups = [
         g for g in stack["resource"]["aws_cloudwatch_log_group"].values() if g["name"].startswith("aws-waf-logs-")
     ]
-    assert group["kms_key_id"] == _ref(stack, "aws_kms_key", "keys/logs/key", "arn")
-    assert group["retention_in_days"] == load(env).retention.log_days
+    assert len(groups) == 2
+    for group in groups:
+        assert group["kms_key_id"] == _ref(stack, "aws_kms_key", "keys/logs/key", "arn")
+        assert group["retention_in_days"] == load(env).retention.log_days
 
 
 @pytest.mark.req("OPS-1")

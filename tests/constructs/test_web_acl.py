@@ -1,4 +1,4 @@
-"""QA-1 / SEC-8 / OPS-1: the regional web ACL on the load balancer, its rules and its logging."""
+"""QA-1 / SEC-8 / OPS-1: the web ACL construct: its rules, whose address its rate limit counts, its logging."""
 
 from __future__ import annotations
 
@@ -45,12 +45,49 @@ def test_only_the_hosting_provider_list_is_counted_rather_than_blocked(runtime):
 
 
 @pytest.mark.req("SEC-8")
-def test_rate_based_rule_blocks_a_client_above_the_limit(runtime):
-    rate = _rules(runtime)["RateLimitPerClient"]
+@pytest.mark.req("QA-1")
+def test_behind_relays_the_rate_rule_blocks_each_forwarded_client_address_not_the_relays(runtime):
+    # GIVEN the load balancer's ACL, built with the header its relays write the client's address into
+    rules = _rules(runtime)
+    # THEN its one rate rule counts the first address of X-Forwarded-For, never the connection's (a relay's),
+    # and a request without a valid address there is not counted (the edges counted it)
+    assert [name for name, rule in rules.items() if "rate_based_statement" in rule["statement"]] == [
+        "RateLimitPerForwardedClient"
+    ]
+    rate = rules["RateLimitPerForwardedClient"]
     assert rate["action"] == {"block": {}}
-    assert rate["statement"]["rate_based_statement"] == {"limit": 2000, "aggregate_key_type": "IP"}
-    priorities = sorted(rule["priority"] for rule in _rules(runtime).values())
+    assert rate["statement"]["rate_based_statement"] == {
+        "limit": 2000,
+        "aggregate_key_type": "FORWARDED_IP",
+        "forwarded_ip_config": {"header_name": "X-Forwarded-For", "fallback_behavior": "NO_MATCH"},
+    }
+    priorities = sorted(rule["priority"] for rule in rules.values())
     assert priorities == list(range(len(priorities))), "unique priorities, in order"
+
+
+@pytest.mark.req("SEC-8")
+@pytest.mark.req("QA-1")
+def test_where_clients_connect_themselves_the_rate_rule_blocks_each_client_address():
+    # GIVEN an ACL without a client address header (CloudFront, an API stage), with a limit from config
+    def build(stack):
+        key = CustomerKey(stack, "logs", CustomerKeyProps("logs", TEST_NAMING, TEST_ACCOUNT, TEST_REGION))
+        WebAcl(stack, "api", WebAclProps(TEST_NAMING, "api", LogSettings(key, 365), requests_per_5_minutes=750))
+
+    # WHEN it is synthesized THEN its rate rule counts the connection's address at that limit
+    rate = _rules(synth_construct(build))["RateLimitPerClient"]
+    assert rate["action"] == {"block": {}}
+    assert rate["statement"]["rate_based_statement"] == {"limit": 750, "aggregate_key_type": "IP"}
+
+
+@pytest.mark.req("SEC-8")
+@pytest.mark.parametrize("limit", [9, 2_000_000_001])
+def test_a_rate_limit_outside_what_waf_accepts_is_refused(limit):
+    def build(stack):
+        key = CustomerKey(stack, "logs", CustomerKeyProps("logs", TEST_NAMING, TEST_ACCOUNT, TEST_REGION))
+        with pytest.raises(ValueError, match=f"web ACL api: rate limit {limit}; allowed: 10 to 2000000000"):
+            WebAclProps(TEST_NAMING, "api", LogSettings(key, 365), requests_per_5_minutes=limit)
+
+    synth_construct(build)
 
 
 @pytest.mark.req("SEC-8")

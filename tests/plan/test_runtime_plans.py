@@ -16,7 +16,7 @@ from config import load
 ENVS = ["dev", "staging", "prod"]
 REGIONAL = ["primary", "secondary"]
 # What each regional stack's runtime creates whatever the switch says (with the payment API's certificate
-# and its stage's association with the same web ACL, stacks/edge.py).
+# and its stage's own web ACL, association and WAF logging, stacks/edge.py).
 RUNTIME = {
     "aws_ecr_repository": 1,
     "aws_ecr_lifecycle_policy": 1,
@@ -28,9 +28,9 @@ RUNTIME = {
     "aws_lb_target_group": 2,
     "aws_acm_certificate": 2,
     "aws_acm_certificate_validation": 2,
-    "aws_wafv2_web_acl": 1,
+    "aws_wafv2_web_acl": 2,
     "aws_wafv2_web_acl_association": 2,
-    "aws_wafv2_web_acl_logging_configuration": 1,
+    "aws_wafv2_web_acl_logging_configuration": 2,
 }
 # What only the switch creates.
 SERVICE = {"aws_ecs_service": 1, "aws_appautoscaling_target": 1, "aws_appautoscaling_policy": 3}

@@ -39,7 +39,7 @@ from constructs_lib.payment_tasks import (
 from constructs_lib.policy import Statement
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 from constructs_lib.service_role import ServiceRole
-from constructs_lib.web_acl import WebAcl, WebAclProps
+from constructs_lib.web_acl import FORWARDED_FOR, WebAcl, WebAclProps
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION
 
 HOSTED_ZONE = "Z0452TESTMERIDIAN"
@@ -180,7 +180,8 @@ def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = Tru
             depends_on=[alb_logs_policy],
         ),
     )
-    waf = WebAcl(stack, "waf", WebAclProps(TEST_NAMING, "alb", logs))
+    # the load balancer sees only relays: its ACL counts the client address they forward (as stacks/runtime.py)
+    waf = WebAcl(stack, "waf", WebAclProps(TEST_NAMING, "alb", logs, client_address_header=FORWARDED_FOR))
     waf.associate("alb", alb.arn)
     if deploy:
         FargateService(
