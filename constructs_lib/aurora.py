@@ -4,11 +4,13 @@ How to use (the primary region leads, the secondary joins through the primary st
 
     global_db = AuroraGlobalCluster(self, "global", AuroraGlobalClusterProps(naming.name("db"), "16.6", True))
     primary = AuroraCluster(self, "db", AuroraClusterProps(..., global_cluster=global_db.identifier,
-                                                           credentials=credentials))     # writes the secrets
+                                                           credentials=credentials,      # writes the secrets
+                                                           secrets_host=global_db.writer_endpoint))
     secondary = AuroraCluster(other, "db", AuroraClusterProps(..., global_cluster=global_db.identifier))
     db_tier.allow_from(app_tier, primary.port, "Payment service to PostgreSQL")
     backup.protect(primary.arn)
     primary.writer_endpoint, primary.reader_endpoint, primary.arn, primary.identifier
+    global_db.writer_endpoint   # follows the writer across regions: what clients and the secrets name
 
 Each member sits in its region's database subnets behind the database security tier, encrypts
 storage and Performance Insights with the region's database key, authenticates with IAM as well as
@@ -113,6 +115,9 @@ class AuroraGlobalCluster(Construct):
             deletion_protection=props.deletion_protection,
         )
         self.identifier: str = self._cluster.id
+        # The global writer endpoint: a name Aurora keeps pointing at the writer of whichever member
+        # leads, so clients need no change after a switchover or failover (DC-3).
+        self.writer_endpoint: str = self._cluster.endpoint
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,9 @@ class AuroraClusterProps:
     performance_insights_days: int
     deletion_protection: bool  # also keeps a final snapshot on deletion
     credentials: DatabaseCredentials | None = None  # the primary member's master user; None: a secondary member
+    # The host the credentials' secrets name: the global writer endpoint, which follows the writer to
+    # another region; None: this member's own writer endpoint.
+    secrets_host: str | None = None
     database_name: str = "payments"
 
     def name(self, *parts: str) -> str:
@@ -267,4 +275,4 @@ class AuroraCluster(Construct):
             for index in range(1 + props.readers)
         ]
         if credentials:
-            credentials.record_endpoint(host=self.writer_endpoint, port=self._cluster.port)
+            credentials.record_endpoint(host=props.secrets_host or self.writer_endpoint, port=self._cluster.port)

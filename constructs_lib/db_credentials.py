@@ -24,6 +24,12 @@ Raising `password_version` writes newly generated passwords into both secrets an
 one apply; rotation (SEC-4) changes them afterwards without Terraform: `rotate_with` attaches the
 rotation Lambda to both secrets, lets Secrets Manager invoke it for each, and grants its role the
 rotation contract's calls on these two secrets and their key only.
+
+Standby region (DC-3): with `replica_key` (a "secrets" key in the other region) both secrets
+replicate there through Secrets Manager's own replication, so that region's tasks read a copy in
+their own region, decrypted with a key in their own region, and keep reading it while the primary
+region is down. `credentials.readable_in(region)` hands a region its copy: ARNs and key. Rotation
+stays in the primary region; Secrets Manager carries every new version to the replica.
 """
 
 from __future__ import annotations
@@ -32,8 +38,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import jsii
-from cdktf import Fn
-from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf import Fn, TerraformLocal
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret, SecretsmanagerSecretReplica
 from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import SecretsmanagerSecretRotation
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from constructs import Construct, IValidation
@@ -70,12 +76,30 @@ class DatabaseCredentialsProps:
     engine: str = "postgres"  # the rotation contract's engine value for PostgreSQL
     password_version: int = 1  # raise to generate and write new passwords in the next apply
     recovery_window_days: int = 30  # a deleted secret can be restored this long
+    # A "secrets" key in the standby region: both secrets replicate there under it (DC-3). None: no replica.
+    replica_key: CustomerKey | None = None
 
     def __post_init__(self) -> None:
         if self.key.purpose != "secrets":
             raise ValueError(f"database secrets are encrypted with the 'secrets' key, not the {self.key.purpose!r} key")
+        replica = self.replica_key
+        if replica is not None and (replica.purpose != "secrets" or replica.region == self.region):
+            raise ValueError(
+                f"replica_key: the {replica.purpose!r} key in {replica.region}; allowed: a 'secrets' key in a "
+                f"region other than {self.region}"
+            )
         if self.password_version < 1:
             raise ValueError(f"password_version {self.password_version} must be 1 or more")
+
+
+@dataclass(frozen=True)
+class RegionalSecrets:
+    """Both database secrets as one region's tasks read them: the copies in that region and their key."""
+
+    region: str
+    app_arn: str  # the application user's secret (rotates)
+    master_arn: str  # the master user's secret (only the migration reads it)
+    key: CustomerKey  # the "secrets" key in `region` that encrypts both copies
 
 
 class DatabaseUserSecret(Construct):
@@ -88,6 +112,7 @@ class DatabaseUserSecret(Construct):
         self._props = props
         self.username = username
         self.password_version = props.password_version
+        replica = props.replica_key
         self._secret = SecretsmanagerSecret(
             self,
             "secret",
@@ -95,6 +120,25 @@ class DatabaseUserSecret(Construct):
             description=f"Aurora PostgreSQL {role} ({username}): rotation-ready JSON, password generated at apply",
             kms_key_id=props.key.arn,
             recovery_window_in_days=props.recovery_window_days,
+            # The provider adds and removes replicas in place (ReplicateSecretToRegions,
+            # RemoveRegionsFromReplication); a replica set apart by its region and key, so a new key
+            # means the replica is removed and made again. Without kms_key_id the replica would use
+            # that region's AWS managed key, which no key policy of ours governs.
+            replica=[SecretsmanagerSecretReplica(region=replica.region, kms_key_id=replica.arn)] if replica else None,
+        )
+        # Attribute tokens are read once and kept: each read is a round trip to the jsii runtime.
+        self._arn: str = self._secret.arn
+        self._id: str = self._secret.id
+        # A replica keeps the primary's name and random suffix; only the region differs in its ARN
+        # (Secrets Manager's documented ARN form). The provider exposes no replica ARN attribute.
+        # A local value, so that another stack reads the finished ARN through an output: the function's
+        # quoted arguments would otherwise land inside that stack's JSON-encoded documents.
+        self.replica_arn: str | None = (
+            TerraformLocal(
+                self, "replica-arn", Fn.replace(self._arn, f":{props.region}:", f":{replica.region}:")
+            ).as_string
+            if replica
+            else None
         )
         self._password = EphemeralBlock(
             self,
@@ -110,7 +154,7 @@ class DatabaseUserSecret(Construct):
 
     @property
     def arn(self) -> str:
-        return self._secret.arn
+        return self._arn
 
     @property
     def password(self) -> str:
@@ -128,7 +172,7 @@ class DatabaseUserSecret(Construct):
         SecretsmanagerSecretRotation(
             self,
             "rotation",
-            secret_id=self._secret.id,
+            secret_id=self._id,
             rotation_lambda_arn=function.arn,
             rotation_rules={"automatically_after_days": every_days},
             rotate_immediately=False,
@@ -148,7 +192,7 @@ class DatabaseUserSecret(Construct):
         SecretsmanagerSecretVersion(
             self,
             "version",
-            secret_id=self._secret.id,
+            secret_id=self._id,
             secret_string_wo=Fn.jsonencode(fields),
             secret_string_wo_version=self.password_version,
         )
@@ -170,6 +214,23 @@ class DatabaseCredentials(Construct):
     @property
     def secret_arns(self) -> list[str]:
         return [self.master.arn, self.app.arn]
+
+    def readable_in(self, region: str) -> RegionalSecrets:
+        """The secrets as tasks in `region` read them: the primary secrets in their own region, the
+        replicas and the replica key in the standby region (DC-3: nothing there names the primary region)."""
+        props = self._props
+        if region == props.region:
+            return RegionalSecrets(region, self.app.arn, self.master.arn, props.key)
+        replica = props.replica_key
+        if (
+            replica is None
+            or replica.region != region
+            or self.app.replica_arn is None
+            or self.master.replica_arn is None
+        ):
+            held = ", ".join(r for r in (props.region, replica.region if replica else None) if r)
+            raise ValueError(f"{self.node.path}: no copy of the database secrets in {region}; they are in {held}")
+        return RegionalSecrets(region, self.app.replica_arn, self.master.replica_arn, replica)
 
     def record_endpoint(self, *, host: str, port: str | float) -> None:
         """Write both secrets' JSON, naming the cluster's writer endpoint; call once, after the cluster."""
@@ -195,6 +256,16 @@ class DatabaseCredentials(Construct):
         self._props.key.grant_use(
             function.role, ["kms:Decrypt", "kms:GenerateDataKey"], "secretsmanager", f"RotateDatabaseSecrets{suffix}Key"
         )
+        replica = self._props.replica_key
+        if replica is not None:
+            # Secrets Manager carries each new version to the replica as the principal that wrote it,
+            # re-encrypting with the replica's key: the writer needs GenerateDataKey and Encrypt on it.
+            replica.grant_use(
+                function.role,
+                ["kms:GenerateDataKey", "kms:Encrypt"],
+                "secretsmanager",
+                f"ReplicateDatabaseSecrets{suffix}Key",
+            )
         for user in (self.master, self.app):
             user.rotate_with(function, every_days)
 

@@ -6,8 +6,9 @@ What the service's code needs from the platform, said once:
   service signs its own token for them), the two user pools whose tokens it accepts (issuer, keys,
   app client), the stream, the documents bucket, the alert topic, the region, `STARTUP_DELAY_SECONDS`
   and one uvicorn worker per vCPU;
-- the application database secret: its ARN is in `DB_SECRET_ARN` and the task role reads it at run
-  time, because the service re-reads it when PostgreSQL rejects a rotated password (SEC-4); a value
+- the database: `DB_HOST` is the global writer endpoint (the writer in whichever region leads);
+  the application secret's copy in the task's own region is in `DB_SECRET_ARN`, and the task role
+  reads it at run time, because the service re-reads it when PostgreSQL rejects a rotated password (SEC-4); a value
   injected at task start would go stale at the first rotation while tasks keep running;
 - the task role: put to the stream, read and write the documents bucket, publish to the alert
   topic, connect to the cache as its user, mount the EFS access point, read the database secret,
@@ -102,9 +103,12 @@ class PaymentServiceTasksProps:
     cpu_units: int  # 1024 per vCPU: one uvicorn worker per whole vCPU, at least one
     memory_mib: int
     logs: LogSettings
-    database_secret_arn: str  # the application user's secret (rotates)
-    master_secret_arn: str  # the master user's secret: only the migration reads it
-    secrets_key: CustomerKey  # the region's "secrets" key, encrypting both
+    database_secret_arn: str  # the application user's secret (rotates), its copy in this region
+    master_secret_arn: str  # the master user's secret: only the migration reads it; its copy in this region
+    secrets_key: CustomerKey  # the "secrets" key in this region that encrypts both copies
+    # DB_HOST: the global writer endpoint, so tasks reach the writer wherever it is after a switchover or
+    # failover, whatever host an older secret version names
+    database_host: str
     redis: RedisAccess
     stream: EventStreamLike
     documents: SecureBucket
@@ -115,6 +119,11 @@ class PaymentServiceTasksProps:
     startup_delay_seconds: int = 30  # /health answers "starting" this long; the health check's start period outlasts it
 
     def __post_init__(self) -> None:
+        if self.secrets_key.region != self.region:
+            raise ValueError(
+                f"payment service in {self.region}: secrets_key is in {self.secrets_key.region}; allowed: a key in "
+                f"{self.region}, so the tasks start while another region is down (DC-3)"
+            )
         if self.cpu_units < 256:
             raise ValueError(f"payment service: {self.cpu_units} CPU units; allowed: 256 or more (Fargate's smallest)")
         if not 0 <= self.startup_delay_seconds < HEALTH_CHECK.start_period_seconds:
@@ -156,6 +165,7 @@ class PaymentServiceTasks(Construct):
             environment={
                 "AWS_REGION": props.region,
                 "DB_SECRET_ARN": props.database_secret_arn,
+                "DB_HOST": props.database_host,
                 "REDIS_URL": props.redis.url,
                 "REDIS_USER": props.redis.user_name,
                 "REDIS_REPLICATION_GROUP_ID": props.redis.replication_group_id,  # IAM authentication
@@ -195,6 +205,7 @@ class PaymentServiceTasks(Construct):
                 "AWS_REGION": props.region,
                 "DB_SECRET_ARN": props.database_secret_arn,
                 "DB_MASTER_SECRET_ARN": props.master_secret_arn,
+                "DB_HOST": props.database_host,
             },
         )
         self.migrate = FargateTask(self, "migrate", migrate)

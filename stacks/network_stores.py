@@ -1,7 +1,9 @@
 """The data stores that live in the VPC, and the security tiers that may reach them (DATA-1..DATA-6, NET-5, DC-10).
 
-The primary region leads the Aurora global database (global cluster, primary member, credentials);
-the secondary region joins it through the primary stack's outputs (`join_global_database`). The
+The primary region leads the Aurora global database (global cluster, primary member, credentials
+and their replicas' key in the secondary region); the secondary region joins it through the primary
+stack's outputs (`join_global_database`). Each region's `secrets` are the copies of the database
+secrets in that region and `global_writer_endpoint` the name that follows the writer (DC-3). The
 tiers of the stores' clients are made here and exposed: `app_tier` (the payment service's tasks,
 every region) and `rotation_tier` (the rotation Lambda, only in the primary region, where the
 secrets and so their rotation live; None in the secondary). Nothing else is admitted: 5432 from
@@ -21,8 +23,9 @@ from constructs_lib.aurora import (
 )
 from constructs_lib.backup import RegionalBackup
 from constructs_lib.cache import RedisCache, RedisCacheProps
-from constructs_lib.db_credentials import DatabaseCredentials, DatabaseCredentialsProps
+from constructs_lib.db_credentials import DatabaseCredentials, DatabaseCredentialsProps, RegionalSecrets
 from constructs_lib.file_system import SharedFileSystem, SharedFileSystemProps
+from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.security_tier import SecurityTier
 from stacks.region import RegionBasics
 
@@ -76,7 +79,12 @@ class NetworkStores(Construct):
         backup.protect(self.files.arn)
         self.global_database: AuroraGlobalCluster | None = None
         self.credentials: DatabaseCredentials | None = None
+        self.secrets_replica_key: CustomerKey | None = None
         self.database: AuroraCluster | None = None
+        # What this region's tasks use (DC-3): the copies of the database secrets in this region, and
+        # the global writer endpoint, which reaches the writer in whichever region it is.
+        self.secrets: RegionalSecrets | None = None
+        self.global_writer_endpoint: str | None = None
 
     def lead_global_database(self) -> AuroraCluster:
         """The primary region: the global cluster, its primary member and the credentials (DATA-2, SEC-3)."""
@@ -93,22 +101,47 @@ class NetworkStores(Construct):
         )
         self._network.allow_aws_apis(self.rotation_tier)  # Secrets Manager and KMS through the VPC endpoints
         self.database_tier.allow_from(self.rotation_tier, 5432, "Rotation Lambda to PostgreSQL")
+        standby = self._config.regions.secondary.name
+        # DC-3: the key of the secrets' replicas in the standby region lives here, not in the secondary
+        # stack, because the replicas are made when this stack is applied, before the secondary stack
+        # exists. A key of its own there rather than a multi-region key: Secrets Manager re-encrypts a
+        # replica with whatever key it is given, so shared key material would buy nothing, and turning
+        # this region's secrets key multi-region would replace it (`multi_region` forces a new key).
+        self.secrets_replica_key = CustomerKey(
+            self,
+            "secrets-replica-key",
+            CustomerKeyProps("secrets", self._naming, self._config.accounts.own, standby, qualifier="replica"),
+        )
         self.credentials = DatabaseCredentials(
             self,
             "credentials",
-            DatabaseCredentialsProps(self._naming, self._keys.for_("secrets"), "payments", self.region),
+            DatabaseCredentialsProps(
+                self._naming,
+                self._keys.for_("secrets"),
+                "payments",
+                self.region,
+                replica_key=self.secrets_replica_key,
+            ),
         )
-        self.database = self._member(self.global_database.identifier, self.credentials)
+        self.global_writer_endpoint = self.global_database.writer_endpoint
+        self.secrets = self.credentials.readable_in(self.region)
+        self.database = self._member(
+            self.global_database.identifier, self.credentials, secrets_host=self.global_writer_endpoint
+        )
         return self.database
 
     def join_global_database(self, primary: NetworkStores) -> AuroraCluster:
         """The secondary region: a member of the primary's global cluster, read through its outputs (DATA-2)."""
-        if primary.global_database is None:
+        if primary.global_database is None or primary.credentials is None:
             raise ValueError(f"{primary.node.path}: call lead_global_database() before another region joins")
+        self.global_writer_endpoint = primary.global_writer_endpoint
+        self.secrets = primary.credentials.readable_in(self.region)  # the replicas, through the primary's outputs
         self.database = self._member(primary.global_database.identifier, None)
         return self.database
 
-    def _member(self, global_cluster: str, credentials: DatabaseCredentials | None) -> AuroraCluster:
+    def _member(
+        self, global_cluster: str, credentials: DatabaseCredentials | None, secrets_host: str | None = None
+    ) -> AuroraCluster:
         config, database = self._config, self._config.database
         member = AuroraCluster(
             self,
@@ -138,6 +171,7 @@ class NetworkStores(Construct):
                 performance_insights_days=database.performance_insights_days,
                 deletion_protection=config.deletion_protection,
                 credentials=credentials,
+                secrets_host=secrets_host,
             ),
         )
         self._backup.protect(member.arn)  # each region's points are also copied to the other's vault
@@ -175,15 +209,28 @@ class NetworkStores(Construct):
             "db_reader_endpoint": (self.database.reader_endpoint, f"Aurora reader endpoint {where}"),
             "db_log_group_name": (self.database.log_group.name, f"Log group of the Aurora postgresql log {where}"),
         }
-        if self.global_database and self.credentials and self.rotation_tier:
+        if self.secrets and self.global_writer_endpoint:
+            copy = "" if self.credentials else " (replica of the primary region's secret)"
+            found["db_global_writer_endpoint"] = (
+                self.global_writer_endpoint,
+                "Aurora global writer endpoint: the writer in whichever region leads; the tasks' DB_HOST",
+            )
+            found["db_master_secret_arn"] = (
+                self.secrets.master_arn,
+                f"Secret of the database master user {where}{copy}",
+            )
+            found["db_app_secret_arn"] = (
+                self.secrets.app_arn,
+                f"Secret of the least-privilege application database user {where}{copy} (rotates)",
+            )
+        if self.global_database and self.credentials and self.rotation_tier and self.secrets_replica_key:
             found["rotation_security_group_id"] = (
                 self.rotation_tier.id,
                 f"Security group of the rotation Lambda {where}",
             )
             found["db_global_cluster_id"] = (self.global_database.identifier, "Aurora global database identifier")
-            found["db_master_secret_arn"] = (self.credentials.master.arn, f"Secret of the database master user {where}")
-            found["db_app_secret_arn"] = (
-                self.credentials.app.arn,
-                f"Secret of the least-privilege application database user {where} (rotates)",
+            found["kms_secrets_replica_key_arn"] = (
+                self.secrets_replica_key.arn,
+                f"ARN of the CMK encrypting the database secrets' replicas in {self.secrets_replica_key.region}",
             )
         return found

@@ -90,7 +90,7 @@ class RegionalStack(MeridianStack):
         self.functions = Functions(self, "functions", self.basics, stores=self.stores, stream=self.data.stream)
         self._outputs(self.functions.outputs())
         self.operations.watch_functions(self.functions)
-        self.runtime = compose_runtime(self, primary or self)
+        self.runtime = compose_runtime(self)
         self._outputs(self.runtime.outputs())
         self.operations.watch_runtime(self.runtime)
         self.edge = RegionalEdge(

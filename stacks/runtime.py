@@ -27,11 +27,10 @@ from constructs_lib.certificate import (
     DnsValidatedCertificateProps,
     ImportedCertificate,
 )
-from constructs_lib.db_credentials import DatabaseCredentials
+from constructs_lib.db_credentials import RegionalSecrets
 from constructs_lib.ecr import ImageRepository, ImageRepositoryProps
 from constructs_lib.ecs_cluster import FargateCluster, FargateClusterProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
-from constructs_lib.kms import CustomerKey
 from constructs_lib.load_balancer import PublicLoadBalancer, PublicLoadBalancerProps
 from constructs_lib.origin_secret import OriginSecret, OriginSecretProps
 from constructs_lib.payment_tasks import HEALTH_PATH, PORT, PaymentServiceTasks, PaymentServiceTasksProps
@@ -59,12 +58,12 @@ def issued_certificate(scope: Construct, config: EnvironmentConfig, region: str,
     )
 
 
-def compose_runtime(stack: RegionalStack, lead: RegionalStack) -> Runtime:
-    """The regional stack's runtime. `lead` is the primary region's stack: both regions' tasks read its
-    database secrets (the secondary's Aurora member joins the global database and has none of its own)."""
-    credentials = lead.stores.credentials
-    if credentials is None:
-        raise ValueError(f"{lead.node.path}: lead the global database before a runtime reads its credentials")
+def compose_runtime(stack: RegionalStack) -> Runtime:
+    """The regional stack's runtime: its tasks read the copies of the database secrets in their own
+    region (the standby region's are replicas) and reach the writer by the global writer endpoint (DC-3)."""
+    secrets, writer = stack.stores.secrets, stack.stores.global_writer_endpoint
+    if secrets is None or writer is None:
+        raise ValueError(f"{stack.node.path}: lead or join the global database before composing the runtime")
     return Runtime(
         stack,
         "runtime",
@@ -72,8 +71,8 @@ def compose_runtime(stack: RegionalStack, lead: RegionalStack) -> Runtime:
         data=stack.data,
         stores=stack.stores,
         user_pools=stack.user_pools,
-        credentials=credentials,
-        credentials_key=lead.keys.for_("secrets"),
+        secrets=secrets,
+        database_host=writer,
     )
 
 
@@ -87,10 +86,11 @@ class Runtime(Construct):
         data: DataTier,
         stores: NetworkStores,
         user_pools: Mapping[str, UserPool],
-        credentials: DatabaseCredentials,
-        credentials_key: CustomerKey,
+        secrets: RegionalSecrets,
+        database_host: str,
     ) -> None:
-        """`credentials` and their key are the primary region's: the secondary's tasks read the same secrets."""
+        """`secrets`: the database secrets' copies in this region and their key; `database_host`: the global
+        writer endpoint."""
         super().__init__(scope, id_)
         config, naming, region, keys = basics.config, basics.naming, basics.region, basics.keys
         logs, alerts, network = basics.logs, basics.alerts, basics.network
@@ -122,9 +122,10 @@ class Runtime(Construct):
                 cpu_units=config.service.cpu_units,
                 memory_mib=config.service.memory_mib,
                 logs=logs,
-                database_secret_arn=credentials.app.arn,
-                master_secret_arn=credentials.master.arn,
-                secrets_key=credentials_key,
+                database_secret_arn=secrets.app_arn,
+                master_secret_arn=secrets.master_arn,
+                secrets_key=secrets.key,
+                database_host=database_host,
                 redis=stores.cache.access,
                 stream=data.stream,
                 documents=data.documents,

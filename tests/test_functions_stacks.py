@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from config import load
 from tests.support.iam import ONLY_ON_EVERYTHING
 
 REGIONAL = ("primary", "secondary")
@@ -100,18 +101,26 @@ def test_both_database_secrets_rotate_every_30_days_with_a_role_scoped_to_them_a
         assert permission["principal"] == "secretsmanager.amazonaws.com"
         assert permission["source_arn"] == rotation["secret_id"].replace(".id}", ".arn}")
         assert permission["source_account"] == env.stack("primary")["provider"]["aws"][0]["allowed_account_ids"][0]
-    # AND its role has the rotation calls on those two secrets only, GetRandomPassword, and the secrets key
+    # AND its role has the rotation calls on those two secrets only, GetRandomPassword, the secrets key, and
+    # the replicas' key in the secondary region (Secrets Manager re-encrypts each new version with it, DC-3)
     statements = _role_policy(env, "primary", "db-rotation")
     for action in ("GetSecretValue", "PutSecretValue", "UpdateSecretVersionStage", "DescribeSecret"):
         (grant,) = [s for s in statements if f"secretsmanager:{action}" in s["Action"]]
         assert sorted(grant["Resource"]) == secret_arns
     (random,) = [s for s in statements if "secretsmanager:GetRandomPassword" in s["Action"]]
     assert random["Action"] == "secretsmanager:GetRandomPassword" and random["Resource"] == "*"
-    key_grants = [s for s in statements if any(a.startswith("kms:") for a in _list(s["Action"]))]
-    assert {s["Resource"] for s in key_grants} == {_ref("aws_kms_key", _key(env, "primary", "secrets"))}
-    assert {s["Condition"]["StringEquals"]["kms:ViaService"] for s in key_grants} == {
-        f"secretsmanager.{env.stack('primary')['provider']['aws'][0]['region']}.amazonaws.com"
-    }
+    key_grants = {s["Resource"]: s for s in statements if any(a.startswith("kms:") for a in _list(s["Action"]))}
+    (replica_key,) = [k for k in env.resources("primary", "aws_kms_key") if "secrets-replica-key" in k]
+    primary_key, replica_key = (_ref("aws_kms_key", k) for k in (_key(env, "primary", "secrets"), replica_key))
+    assert set(key_grants) == {primary_key, replica_key}
+    regions = load(name).regions
+    assert key_grants[primary_key]["Condition"]["StringEquals"]["kms:ViaService"] == (
+        f"secretsmanager.{regions.primary.name}.amazonaws.com"
+    )
+    assert key_grants[replica_key]["Condition"]["StringEquals"]["kms:ViaService"] == (
+        f"secretsmanager.{regions.secondary.name}.amazonaws.com"
+    )
+    assert sorted(_list(key_grants[replica_key]["Action"])) == ["kms:Encrypt", "kms:GenerateDataKey"]
 
 
 def _list(value) -> list:

@@ -39,7 +39,8 @@ def test_no_allowlist_entry_outlives_its_resource(every_variant):
 def test_the_walk_sees_the_watched_resources_of_the_regional_stacks(every_variant):
     primary = every_variant["dev-nat-instances"].stack("primary")["resource"]
     watched = {type_: len(primary.get(type_, {})) for type_ in WATCHED}
-    assert watched["aws_kms_key"] == 12 and watched["aws_sns_topic"] == 2  # alerts, payment events
+    # the region's 12 keys and the key of the database secrets' replicas in the secondary region (DC-3)
+    assert watched["aws_kms_key"] == 13 and watched["aws_sns_topic"] == 2  # alerts, payment events
     assert watched["aws_security_group"] == 8  # endpoints, NAT instances; alb, app, rotation, db, cache, efs tiers
     assert watched["aws_iam_role"] >= 1 and watched["aws_cloudwatch_log_group"] >= 1
 

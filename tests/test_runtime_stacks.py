@@ -227,8 +227,7 @@ def test_the_service_gets_its_regions_cache_user_stream_and_one_worker_per_vcpu(
 @pytest.mark.req("APP-3")
 @pytest.mark.req("SEC-5")
 @pytest.mark.parametrize("env", ENVS)
-def test_both_regions_read_the_primarys_database_secrets_with_the_primarys_key(synthesized, env):
-    primary_region = load(env).regions.primary.name
+def test_each_region_reads_its_own_copy_of_the_database_secrets_with_a_key_of_its_own_region(synthesized, env):
     for role in REGIONAL:
         stack = synthesized[env].stack(role)
         service = _environment(_containers(stack)[f"meridian-payment-service-{env}"])
@@ -237,13 +236,14 @@ def test_both_regions_read_the_primarys_database_secrets_with_the_primarys_key(s
         assert migrate["DB_SECRET_ARN"] == secret and migrate["DB_MASTER_SECRET_ARN"] != secret
         if role == "primary":
             assert secret == _ref(stack, "aws_secretsmanager_secret", "credentials/app/secret", "arn")
-        else:  # through the primary stack's outputs, never a pasted ARN
-            assert secret.startswith("${data.terraform_remote_state.") and "credentials_app_secret" in secret
+        else:  # the replica's ARN, through the primary stack's outputs, never a pasted ARN
+            assert secret.startswith("${data.terraform_remote_state.") and "credentials_app_replica-arn" in secret
         decrypts = [
             s for _, s in _statements(stack) if s["Action"] == "kms:Decrypt" and s["Sid"].startswith("SecretsKey")
         ]
+        own = _region(env, role)
         assert decrypts and all(
-            s["Condition"] == {"StringEquals": {"kms:ViaService": f"secretsmanager.{primary_region}.amazonaws.com"}}
+            s["Condition"] == {"StringEquals": {"kms:ViaService": f"secretsmanager.{own}.amazonaws.com"}}
             for s in decrypts
         )
 

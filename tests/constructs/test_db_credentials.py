@@ -158,3 +158,59 @@ def test_credentials_refuse_another_key_and_a_second_endpoint():
         synth_construct(wrong_key)
     with pytest.raises(ValueError, match="already recorded"):
         synth_construct(twice)
+
+
+STANDBY = "us-west-2"
+
+
+def _replicated(stack):
+    """GIVEN credentials whose secrets replicate to a standby region under a secrets key there (DC-3)."""
+    replica_key = CustomerKey(
+        stack, "replica-key", CustomerKeyProps("secrets", TEST_NAMING, TEST_ACCOUNT, STANDBY, qualifier="replica")
+    )
+    credentials = _credentials(stack, replica_key=replica_key)
+    credentials.record_endpoint(host="db.global.example", port=5432)
+    copies = {region: credentials.readable_in(region) for region in (TEST_REGION, STANDBY)}
+    for region, copy in copies.items():
+        TerraformOutput(stack, f"app-{region}", value=copy.app_arn)
+        TerraformOutput(stack, f"master-{region}", value=copy.master_arn)
+        TerraformOutput(stack, f"key-{region}", value=copy.key.arn)
+
+
+@pytest.mark.req("DC-3")
+@pytest.mark.req("QA-1")
+def test_both_secrets_replicate_under_the_standby_key_and_the_standby_reads_the_replicas():
+    synth = synth_construct(_replicated)
+    secrets = synth.resources("aws_secretsmanager_secret")
+    (replica_key,) = [k for k in synth.resources("aws_kms_key") if k.startswith("replica-key")]
+    # THEN each secret has one replica, in the standby region, under the standby key
+    for secret in secrets.values():
+        assert secret["replica"] == [{"region": STANDBY, "kms_key_id": f"${{aws_kms_key.{replica_key}.arn}}"}]
+    # AND the standby's copies are the replicas (same name and suffix, the standby region), its key the standby key
+    outputs, locals_ = synth["output"], synth["locals"]
+    for user in ("app", "master"):
+        (secret,) = [k for k in secrets if k.startswith(f"credentials_{user}_")]
+        assert outputs[f"{user}-{TEST_REGION}"]["value"] == f"${{aws_secretsmanager_secret.{secret}.arn}}"
+        local = outputs[f"{user}-{STANDBY}"]["value"].removeprefix("${local.").removesuffix("}")
+        assert locals_[local] == (
+            f'${{replace(aws_secretsmanager_secret.{secret}.arn, ":{TEST_REGION}:", ":{STANDBY}:")}}'
+        )
+    assert outputs[f"key-{STANDBY}"]["value"] == f"${{aws_kms_key.{replica_key}.arn}}"
+
+
+@pytest.mark.req("DC-3")
+@pytest.mark.req("QA-1")
+def test_a_replica_key_of_the_same_region_and_a_region_without_a_copy_are_refused():
+    def same_region(stack):
+        here = CustomerKey(stack, "here", CustomerKeyProps("secrets", TEST_NAMING, TEST_ACCOUNT, TEST_REGION))
+        _credentials(stack, replica_key=here)
+
+    def elsewhere(stack):
+        credentials = _credentials(stack)
+        credentials.record_endpoint(host="db.example", port=5432)
+        credentials.readable_in(STANDBY)
+
+    with pytest.raises(ValueError, match="allowed: a 'secrets' key in a region other than"):
+        synth_construct(same_region)
+    with pytest.raises(ValueError, match=f"no copy of the database secrets in {STANDBY}"):
+        synth_construct(elsewhere)

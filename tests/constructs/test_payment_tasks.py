@@ -21,7 +21,7 @@ from constructs_lib.payment_tasks import HEALTH_CHECK
 from payment_service.app import create_app
 from payment_service.config import ConfigError, Settings
 from tests.support.constructs import TEST_ACCOUNT, TEST_NAMING, TEST_REGION, synth_construct
-from tests.support.runtime import REDIS, address, container, role_policy, task_definition
+from tests.support.runtime import DATABASE_HOST, REDIS, address, build_runtime, container, role_policy, task_definition
 from tests.support.synth import ROOT
 
 SERVICE = "meridian-payment-service-test"
@@ -170,6 +170,8 @@ def test_database_credentials_come_from_secrets_manager_never_from_the_definitio
     migrate = {e["name"]: e["value"] for e in container(runtime, MIGRATE)["environment"]}
     assert service["DB_SECRET_ARN"] == app and "DB_MASTER_SECRET_ARN" not in service
     assert (migrate["DB_SECRET_ARN"], migrate["DB_MASTER_SECRET_ARN"]) == (app, master)
+    # AND both reach the writer by the host they are given (the global writer endpoint, DC-3)
+    assert service["DB_HOST"] == migrate["DB_HOST"] == DATABASE_HOST
     for family in (SERVICE, MIGRATE):
         names = " ".join(e["name"] for e in container(runtime, family)["environment"])
         assert not re.search(r"PASSWORD|TOKEN|DATABASE_URL", names), names
@@ -367,3 +369,11 @@ def test_secrets_injected_at_start_are_read_by_the_execution_role_only():
 def test_task_refuses_root_and_secrets_without_their_key(overrides, message):
     with pytest.raises(ValueError, match=message):
         synth_construct(lambda stack: _task(stack, **overrides))
+
+
+@pytest.mark.req("DC-3")
+@pytest.mark.req("APP-3")
+def test_the_tasks_refuse_a_secrets_key_of_another_region():
+    # GIVEN the secrets' key in another region than the tasks: they could not start while that region is down
+    with pytest.raises(ValueError, match=f"secrets_key is in us-west-2; allowed: a key in {TEST_REGION}"):
+        synth_construct(lambda stack: build_runtime(stack, secrets_region="us-west-2"))

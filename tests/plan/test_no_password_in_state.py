@@ -4,7 +4,7 @@ GIVEN the database credentials wired to an Aurora cluster as the data tier wires
 offline stand-in recording every password it generates (MERIDIAN_OFFLINE_PASSWORD_LOG),
 WHEN Terraform validates, plans and applies the stack,
 THEN the passwords were generated (one per user per run that needed them) and passed to the
-cluster and the secrets, yet not one of them appears in `terraform show -json` of the plan or in
+cluster and the secrets (which replicate to a standby region), yet not one of them appears in `terraform show -json` of the plan or in
 the state file; the write-only arguments are null there and only their versions are recorded.
 """
 
@@ -24,12 +24,17 @@ from tools.tfplan import terraform
 from tools.tfplan.stand_in import offline_cli_config, require_stand_in
 
 REGION = "us-east-1"
+STANDBY = "us-west-2"
 
 
 def _database(stack) -> None:
     key = CustomerKey(stack, "secrets", CustomerKeyProps("secrets", TEST_NAMING, TEST_ACCOUNT, REGION))
+    # both secrets replicate to a standby region, as the primary stack's do (DC-3)
+    replica_key = CustomerKey(
+        stack, "replica", CustomerKeyProps("secrets", TEST_NAMING, TEST_ACCOUNT, STANDBY, qualifier="replica")
+    )
     credentials = DatabaseCredentials(
-        stack, "credentials", DatabaseCredentialsProps(TEST_NAMING, key, "payments", REGION)
+        stack, "credentials", DatabaseCredentialsProps(TEST_NAMING, key, "payments", REGION, replica_key=replica_key)
     )
     cluster = RdsCluster(
         stack,
@@ -99,6 +104,9 @@ def test_write_only_arguments_are_null_in_state_and_only_their_versions_recorded
     assert len(versions) == 2
     assert all(v["secret_string_wo"] is None and v["secret_string"] is None for v in versions)
     assert all(v["secret_string_wo_version"] == 1 for v in versions)
+    # AND the replicated secrets hold no value of their own in state either: only where the replica is
+    secrets = [v for (type_, _), v in values.items() if type_ == "aws_secretsmanager_secret"]
+    assert len(secrets) == 2 and all([r["region"] for r in s["replica"]] == [STANDBY] for s in secrets)
 
 
 @pytest.mark.req("SEC-3")

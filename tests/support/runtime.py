@@ -25,7 +25,7 @@ from constructs_lib.ecr import ImageRepository, ImageRepositoryProps
 from constructs_lib.ecs_cluster import FargateCluster, FargateClusterProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.fargate_task import EfsMount
-from constructs_lib.kms import KeyRing
+from constructs_lib.kms import CustomerKey, CustomerKeyProps, KeyRing
 from constructs_lib.load_balancer import PublicLoadBalancer, PublicLoadBalancerProps
 from constructs_lib.log_group import LogSettings
 from constructs_lib.origin_secret import OriginHeader
@@ -55,6 +55,7 @@ REDIS = RedisAccess(
     replication_group_id="meridian-test",
     replication_group_arn=f"arn:aws:elasticache:{TEST_REGION}:{TEST_ACCOUNT}:replicationgroup:meridian-test",
 )
+DATABASE_HOST = "meridian-db-test.global-abc123.global.rds.amazonaws.com"  # a global writer endpoint
 KEY_PURPOSES = ("logs", "secrets", "s3", "sns", "ecr", "kinesis", "efs")
 
 
@@ -102,7 +103,10 @@ class AccessLogs:
     prefix: str = "alb"
 
 
-def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = True) -> None:
+def build_runtime(
+    stack, *, deploy: bool = True, deletion_protection: bool = True, secrets_region: str = TEST_REGION
+) -> None:
+    """The runtime's constructs wired as stacks/runtime.py wires them; `secrets_region`: where the secrets' key is."""
     keys = KeyRing(
         stack, "keys", naming=TEST_NAMING, account_id=TEST_ACCOUNT, region=TEST_REGION, purposes=KEY_PURPOSES
     )
@@ -115,7 +119,11 @@ def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = Tru
     private = [Subnet(stack, f"private{az}", vpc_id=vpc.id, cidr_block=f"10.0.1{az}.0/24").id for az in (1, 2, 3)]
     alb_tier = SecurityGroup(stack, "alb-tier", name="meridian-alb-test", description="ALB", vpc_id=vpc.id)
     app_tier = SecurityGroup(stack, "app-tier", name="meridian-app-test", description="tasks", vpc_id=vpc.id)
-    secrets_key = keys.for_("secrets")
+    secrets_key = (
+        keys.for_("secrets")
+        if secrets_region == TEST_REGION
+        else CustomerKey(stack, "far-secrets", CustomerKeyProps("secrets", TEST_NAMING, TEST_ACCOUNT, secrets_region))
+    )
     app_secret = SecretsmanagerSecret(stack, "app-secret", name="meridian-db-app-test", kms_key_id=secrets_key.arn)
     master_secret = SecretsmanagerSecret(
         stack, "master-secret", name="meridian-db-master-test", kms_key_id=secrets_key.arn
@@ -148,6 +156,7 @@ def build_runtime(stack, *, deploy: bool = True, deletion_protection: bool = Tru
             database_secret_arn=app_secret.arn,
             master_secret_arn=master_secret.arn,
             secrets_key=secrets_key,
+            database_host=DATABASE_HOST,
             redis=REDIS,
             stream=TestStream(stack, keys.for_("kinesis")),
             documents=documents,
