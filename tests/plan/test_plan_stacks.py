@@ -65,7 +65,8 @@ def test_first_plans_only_create_and_count_what_each_stack_owns(planned, env):
     }
     for role in ("primary", "secondary"):
         created = stacks[role].plan.count_by_type()
-        assert created["aws_kms_key"] == created["aws_kms_alias"] == 12
+        # the region's 12 keys; the primary also keeps the key of the database secrets' replicas (DC-3)
+        assert created["aws_kms_key"] == created["aws_kms_alias"] == (13 if role == "primary" else 12), role
         # the alert topic and the payment events topic (LAM-2)
         assert created["aws_sns_topic"] == created["aws_sns_topic_policy"] == 2
         # rotation (primary only, where the secrets are), notifier, stream processor
