@@ -121,7 +121,7 @@ class DatabaseUserSecret(Construct):
             kms_key_id=props.key.arn,
             recovery_window_in_days=props.recovery_window_days,
             # The provider adds and removes replicas in place (ReplicateSecretToRegions,
-            # RemoveRegionsFromReplication); a replica set apart by its region and key, so a new key
+            # RemoveRegionsFromReplication) and tells replicas apart by region and key, so a new key
             # means the replica is removed and made again. Without kms_key_id the replica would use
             # that region's AWS managed key, which no key policy of ours governs.
             replica=[SecretsmanagerSecretReplica(region=replica.region, kms_key_id=replica.arn)] if replica else None,
@@ -233,7 +233,7 @@ class DatabaseCredentials(Construct):
         return RegionalSecrets(region, self.app.replica_arn, self.master.replica_arn, replica)
 
     def record_endpoint(self, *, host: str, port: str | float) -> None:
-        """Write both secrets' JSON, naming the cluster's writer endpoint; call once, after the cluster."""
+        """Write both secrets' JSON, naming `host` (the stacks give the global writer endpoint); call once, after the cluster."""
         if self._endpoint_recorded:
             raise ValueError(f"{self.node.path}: the endpoint is already recorded; call record_endpoint once")
         self._endpoint_recorded = True
