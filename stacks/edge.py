@@ -23,7 +23,7 @@ from constructs_lib.alias_record import AliasRecord, AliasRecordProps, AliasTarg
 from constructs_lib.api_gateway_account import ApiGatewayAccount, ApiGatewayAccountProps
 from constructs_lib.cdn import CdnOrigin, PaymentsCdn, PaymentsCdnProps
 from constructs_lib.health_check import HttpsHealthCheck, HttpsHealthCheckProps
-from constructs_lib.kms import CustomerKey, CustomerKeyProps, KeyRing
+from constructs_lib.kms import CustomerKey, CustomerKeyProps
 from constructs_lib.load_balancer import PublicLoadBalancer
 from constructs_lib.log_group import LogSettings
 from constructs_lib.naming import Naming
@@ -35,6 +35,7 @@ from constructs_lib.truststore import Truststore, TruststoreProps
 from constructs_lib.user_pool import UserPool
 from constructs_lib.web_acl import WebAcl, WebAclProps
 from stacks.base import MeridianStack
+from stacks.region import RegionBasics
 from stacks.runtime import Runtime, issued_certificate
 
 if TYPE_CHECKING:
@@ -50,15 +51,15 @@ class RegionalEdge(Construct):
         self,
         stack: MeridianStack,
         id_: str,
+        basics: RegionBasics,
         *,
-        keys: KeyRing,
-        logs: LogSettings,
         user_pools: dict[str, UserPool],
         access_logs: SecureBucket,
         runtime: Runtime,
     ) -> None:
+        """`stack`: the regional stack; its role decides this region's failover record (PRIMARY or SECONDARY)."""
         super().__init__(stack, id_)
-        config, naming, region = stack.config, stack.naming, stack.region
+        config, naming, region, keys, logs = basics.config, basics.naming, basics.region, basics.keys, basics.logs
         dns, edge = config.dns, config.edge
         self.region = region
         self.certificate = issued_certificate(self, config, region, dns.api_hostname)

@@ -96,8 +96,7 @@ class RegionalStack(MeridianStack):
         self.edge = RegionalEdge(
             self,
             "edge",
-            keys=self.keys,
-            logs=self.logs,
+            self.basics,
             user_pools=self.user_pools,
             access_logs=self.data.access_logs,
             runtime=self.runtime,
