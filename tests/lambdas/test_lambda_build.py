@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import os
@@ -19,6 +20,8 @@ import pytest
 from payment_service.config import RDS_CA_BUNDLE
 from tests.support.event_sources import queue_arn, receive_batch, sqs_event
 from tools.lambda_build import RUNTIME, build, function_names
+from tools.lambda_build.archive import deterministic_zip
+from tools.lambda_build.build import default_cache_dir
 from tools.lambda_build.pins import PinError, render, roots
 from tools.lambda_build.target import LAMBDA_SRC, LOCK_FILE, REPO_ROOT
 
@@ -79,6 +82,102 @@ def test_a_zip_built_before_from_the_same_inputs_is_reused_and_a_damaged_one_reb
     built.path.write_bytes(intact[:-1] + bytes([intact[-1] ^ 1]))
     assert build("notifier", source_root=sources, announce=quiet) == built
     assert built.path.read_bytes() == intact
+
+
+@pytest.fixture(scope="module")
+def own_cache(tmp_path_factory) -> Path:
+    """A Lambda zip cache of this module's own, its pinned dependencies shared with the project's cache."""
+    cache = tmp_path_factory.mktemp("lambda-cache")
+    shared_dependencies = default_cache_dir() / "lambda-deps"
+    shared_dependencies.mkdir(parents=True, exist_ok=True)
+    (cache / "lambda-deps").symlink_to(shared_dependencies)
+    return cache
+
+
+def garble(record: Path, content: bytes | None) -> None:
+    """Replaces the build record with `content`, or with a folder (a record that cannot be read) for None."""
+    if record.is_dir():
+        record.rmdir()
+    elif record.exists():
+        record.unlink()
+    if content is None:
+        record.mkdir()
+    else:
+        record.write_bytes(content)
+
+
+GARBLED_RECORDS = {
+    "cut short": lambda digest: digest[:33],
+    "cut short at an even length": lambda digest: digest[:32],
+    "not text": lambda digest: b"\xff\xfe" + digest[2:],
+    "empty": lambda digest: b"",
+    "with a stray line": lambda digest: digest + b"\n" + digest,
+    "unreadable": lambda digest: None,
+}
+
+
+@pytest.mark.parametrize("damage", GARBLED_RECORDS.values(), ids=GARBLED_RECORDS.keys())
+def test_a_garbled_build_record_is_no_record_the_zip_is_built_again(own_cache, monkeypatch, damage):
+    # GIVEN a zip built before, and the record of its inputs garbled on disk
+    built = build("notifier", cache_dir=own_cache, announce=quiet)
+    (record,) = (own_cache / "lambda-zips" / "inputs").glob("notifier-*")
+    good = hashlib.sha256(built.path.read_bytes()).hexdigest().encode("ascii")
+    garble(record, damage(good))
+    builder = sys.modules["tools.lambda_build.build"]
+    compressed = []
+    monkeypatch.setattr(builder, "deterministic_zip", lambda files: compressed.append(1) or deterministic_zip(files))
+    said: list[str] = []
+    # WHEN the function is built THEN it is compressed again, to the same zip, and one line names the record
+    assert build("notifier", cache_dir=own_cache, announce=said.append) == built
+    assert compressed == [1]
+    assert said[0].startswith(f"notifier: build record {record} is ") and said[0].endswith("; building the zip again")
+    # AND the record is whole again (when it can be written), so the next build reuses the zip
+    if record.is_file():
+        assert record.read_bytes() == good
+        assert build("notifier", cache_dir=own_cache, announce=quiet) == built and compressed == [1]
+    garble(record, good)
+
+
+def run_build_command(*names: str, cache: Path | None = None) -> subprocess.CompletedProcess:
+    """`python -m tools.lambda_build NAME ...` as a user runs it (with `cache` as MERIDIAN_CACHE)."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools.lambda_build", *names],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **({"MERIDIAN_CACHE": str(cache)} if cache else {})},
+    )
+
+
+def test_the_build_command_facing_a_record_cut_short_builds_again_without_a_traceback(own_cache):
+    # GIVEN the record of a built zip cut short, as a build killed mid-write before records were renamed into place
+    built = build("notifier", cache_dir=own_cache, announce=quiet)
+    (record,) = (own_cache / "lambda-zips" / "inputs").glob("notifier-*")
+    good = hashlib.sha256(built.path.read_bytes()).hexdigest().encode("ascii")
+    garble(record, good[:33])
+    # WHEN the build runs as its own command (synth builds through the same function)
+    result = run_build_command("notifier", cache=own_cache)
+    # THEN it succeeds, saying in one line which record it ignored, and the record is whole again
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert f"build record {record} is not a SHA-256 in hex; building the zip again" in result.stderr
+    assert record.read_bytes() == good
+
+
+def test_a_file_that_fails_mid_write_leaves_the_old_one_whole_and_no_temporary_file(tmp_path, monkeypatch):
+    # GIVEN a record on disk, and a disk that fills up while the new one is written
+    builder = sys.modules["tools.lambda_build.build"]
+    (tmp_path / "record").write_bytes(b"old")
+
+    def disk_full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(builder.os, "fsync", disk_full)
+    # WHEN it is written THEN the write fails, the old record is untouched and nothing else is left
+    with pytest.raises(OSError, match="No space left"):
+        builder._store(tmp_path, "record", b"new and longer")
+    assert [path.name for path in tmp_path.iterdir()] == ["record"]
+    assert (tmp_path / "record").read_bytes() == b"old"
 
 
 def test_a_changed_source_changes_the_hash(tmp_path):
@@ -148,13 +247,7 @@ def test_a_dependency_whose_hash_does_not_match_is_refused(tmp_path):
 
 
 def test_an_unknown_function_is_one_line_naming_the_ones_there_are():
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.lambda_build", "refunds"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_build_command("refunds")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"lambda-build: error: no Lambda function 'refunds' in {LAMBDA_SRC}; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from .dependencies import DependencyInstallError, install_dependencies
 from .target import ARCHITECTURE, LAMBDA_SRC, REPO_ROOT, RUNTIME
 
 HANDLER_MODULE, HANDLER_FUNCTION = "handler", "lambda_handler"
+_SHA256_HEX = re.compile(rb"[0-9a-f]{64}")  # what a build record holds: the zip's SHA-256
 # Files a function ships from elsewhere in the repository, kept in one place there: name in the
 # function's package -> file. The rotation verifies the database against the RDS CA bundle.
 SHARED_FILES: dict[str, dict[str, Path]] = {
@@ -78,12 +80,12 @@ def build(
         # Compressing ~1,600 files takes seconds on every synth; the same inputs give the same bytes, so
         # a zip built before from exactly these inputs is the zip.
         recorded = zips / "inputs" / f"{name}-{_inputs_digest(files)}"
-        digest = _zip_recorded(recorded, zips, name) if reuse else None
+        digest = _zip_recorded(recorded, zips, name, announce) if reuse else None
         if digest is None:
             data = deterministic_zip(files)
             digest = hashlib.sha256(data).digest()
             _store(zips, _zip_name(name, digest), data)
-            _store(recorded.parent, recorded.name, digest.hex().encode("ascii"))
+            _record(recorded, name, digest, announce)
     except (DependencyInstallError, ArchiveError) as error:
         raise LambdaBuildError(f"cannot build {name}: {error}") from None
     path = zips / _zip_name(name, digest)
@@ -109,24 +111,58 @@ def _inputs_digest(files: dict[str, Path]) -> str:
     return inputs.hexdigest()
 
 
-def _zip_recorded(recorded: Path, zips: Path, name: str) -> bytes | None:
-    """The SHA-256 of the zip once built from these inputs, if that zip is still there and still matches."""
-    if not recorded.is_file():
+def _zip_recorded(recorded: Path, zips: Path, name: str, announce: Callable[[str], None]) -> bytes | None:
+    """The SHA-256 of the zip once built from these inputs, if that zip is still there and still matches.
+    The record is only a cache: one that cannot be read or is not a SHA-256 is no record (one line says
+    which file), and the zip is built again."""
+    try:
+        text = recorded.read_bytes()
+    except FileNotFoundError:
         return None
-    digest = bytes.fromhex(recorded.read_text(encoding="ascii"))
-    path = zips / _zip_name(name, digest)
-    if not path.is_file() or hashlib.sha256(path.read_bytes()).digest() != digest:
+    except OSError as error:
+        announce(f"{name}: build record {recorded} is unreadable ({error.strerror}); building the zip again")
         return None
-    return digest
+    if not _SHA256_HEX.fullmatch(text):
+        announce(f"{name}: build record {recorded} is not a SHA-256 in hex; building the zip again")
+        return None
+    digest = bytes.fromhex(text.decode("ascii"))
+    try:
+        intact = hashlib.sha256((zips / _zip_name(name, digest)).read_bytes()).digest() == digest
+    except OSError:  # gone or unreadable: build it again
+        return None
+    return digest if intact else None
+
+
+def _record(recorded: Path, name: str, digest: bytes, announce: Callable[[str], None]) -> None:
+    """Records which zip these inputs make; a record that cannot be written only costs the next build its reuse."""
+    try:
+        _store(recorded.parent, recorded.name, digest.hex().encode("ascii"))
+    except OSError as error:
+        announce(f"{name}: cannot write build record {recorded} ({error.strerror}); the next build compresses again")
 
 
 def _store(directory: Path, file_name: str, data: bytes) -> Path:
-    """Writes a file once (a zip named by its content's hash, or the record of one), whole or not at all."""
+    """Writes a file once (a zip named by its content's hash, or the record of one), whole or not at all:
+    written to a temporary file beside it, flushed to disk, then renamed over it."""
     path = directory / file_name
-    if path.is_file() and path.read_bytes() == data:
+    if _holds(path, data):
         return path
     directory.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{file_name}-", delete=False) as staging:
-        staging.write(data)
-    os.replace(staging.name, path)
+    staging = tempfile.NamedTemporaryFile(dir=directory, prefix=f".{file_name}-", delete=False)
+    try:
+        with staging:
+            staging.write(data)
+            staging.flush()
+            os.fsync(staging.fileno())
+        os.replace(staging.name, path)
+    except BaseException:
+        Path(staging.name).unlink(missing_ok=True)
+        raise
     return path
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:  # missing, unreadable or not a file: written anew
+        return False
