@@ -134,217 +134,164 @@ BAD_INPUTS = [
     ),
 ]
 
-# Runtime settings (issue 11): the image (APP-2) and the load balancers' certificates (APP-6, EDGE-5).
-APP_2 = [pytest.mark.req("APP-2")]
-CERTIFICATES = [pytest.mark.req("APP-6"), pytest.mark.req("EDGE-5")]
-EDGE = [pytest.mark.req("EDGE-1"), pytest.mark.req("EDGE-4")]
-RUNTIME_BAD_INPUTS = [
-    pytest.param(
-        "image tag latest",
-        "dev",
-        "service.image.tag",
-        "latest",
-        ["service.image.tag", "'latest'", "explicit version"],
-        marks=APP_2,
-        id="image tag latest",
-    ),
-    pytest.param(
-        "malformed image tag",
-        "dev",
-        "service.image.tag",
-        "-rc1",
-        ["service.image.tag", "'-rc1'", "image tag"],
-        marks=APP_2,
-        id="malformed image tag",
-    ),
-    pytest.param(
-        "registry with a scheme",
-        "dev",
-        "service.image.registry",
-        "https://ghcr.io",
-        ["service.image.registry", "https://ghcr.io", "without scheme"],
-        marks=APP_2,
-        id="registry with a scheme",
-    ),
-    pytest.param(
-        "deployed image outside the project",
-        "dev",
-        "service",
-        {"deploy": True, "image": {"registry": "ghcr.io", "name": "someone/payments", "tag": "1.0.0"}},
-        ["service.image.registry", "'ghcr.io'", "outside the project", "210987654321.dkr.ecr.<us-east-1 or us-west-2>"],
-        marks=APP_2,
-        id="deployed image outside the project",
-    ),
-    pytest.param(
-        "deployed image from another account",
-        "dev",
-        "service",
-        {
-            "deploy": True,
-            "image": {"registry": "999999999999.dkr.ecr.us-east-1.amazonaws.com", "name": "x", "tag": "1.0.0"},
-        },
-        ["service.image.registry", "999999999999", "outside the project"],
-        marks=APP_2,
-        id="deployed image from another account",
-    ),
-    pytest.param(
-        "deployed image from another repository",
-        "dev",
-        "service",
-        {
-            "deploy": True,
-            "image": {"registry": "210987654321.dkr.ecr.us-west-2.amazonaws.com", "name": "nginx", "tag": "1.27"},
-        },
-        ["service.image.name", "'nginx'", "meridian-payment-service-dev"],
-        marks=APP_2,
-        id="deployed image from another repository",
-    ),
-    pytest.param(
-        "task memory Fargate does not offer",
-        "dev",
-        "service.memory_mib",
-        1024,
-        ["service", "memory_mib 1024 does not fit cpu_units 1024", "2048 to 8192"],
-        marks=APP_2,
-        id="task memory Fargate does not offer",
-    ),
-    pytest.param(
-        "malformed certificate ARN",
-        "dev",
-        "dns",
-        {"domain": "pay.example.org", "certificate_arns": {"us-east-1": "arn:aws:acm:us-east-1:1:cert/placeholder"}},
-        ["dns.certificate_arns", "placeholder", "not an ACM certificate ARN"],
-        marks=CERTIFICATES,
-        id="malformed certificate ARN",
-    ),
-    pytest.param(
-        "certificate of another region",
-        "dev",
-        "dns",
-        {"domain": "pay.example.org", "certificate_arns": {"us-west-2": _CERT.format(region="us-east-1")}},
-        ["dns.certificate_arns", "us-west-2", "is a certificate of us-east-1"],
-        marks=CERTIFICATES,
-        id="certificate of another region",
-    ),
-    pytest.param(
-        "certificate ARN beside a hosted zone",
-        "dev",
-        "dns.certificate_arns",
-        {"us-east-1": _CERT.format(region="us-east-1")},
-        ["dns", "certificate_arns is set together with hosted_zone_id", "one of them"],
-        marks=CERTIFICATES,
-        id="certificate ARN beside a hosted zone",
-    ),
-    pytest.param(
-        "no CloudFront certificate when neither region is us-east-1",
-        "dev",
-        "dns",
-        {"domain": "pay.example.org", "certificate_arns": {"us-west-2": _CERT.format(region="us-west-2")}},
-        ["dns: without hosted_zone_id", "us-east-1, us-west-2", "missing: us-east-1"],
-        marks=CERTIFICATES,
-        id="no CloudFront certificate",
-    ),
-    pytest.param(
-        "active region of neither stack",
-        "dev",
-        "edge.active_region",
-        "eu-west-1",
-        ["edge.active_region 'eu-west-1' is neither region", "us-east-1, us-west-2"],
-        marks=EDGE,
-        id="active region of neither stack",
-    ),
-    pytest.param(
-        "health check interval Route 53 lacks",
-        "dev",
-        "edge.health_check_interval_seconds",
-        20,
-        ["edge.health_check_interval_seconds", "20 seconds", "allowed: 10, 30"],
-        marks=EDGE,
-        id="health check interval",
-    ),
-    pytest.param(
-        "API burst below its rate",
-        "dev",
-        "edge.throttle_burst",
-        10,
-        ["edge", "throttle_burst 10 is below throttle_rate_per_second 1000"],
-        marks=EDGE,
-        id="API burst below rate",
-    ),
-    pytest.param(
-        "CORS origin over plain HTTP",
-        "dev",
-        "edge.cors_origins",
-        ["http://shop.example.org"],
-        ["edge.cors_origins", "'http://shop.example.org' is not an HTTPS origin"],
-        marks=EDGE,
-        id="CORS origin over plain HTTP",
-    ),
-    pytest.param(
-        "truststore file missing",
-        "dev",
-        "edge.truststore_file",
-        "config/truststores/missing.pem",
-        ["edge", "truststore_file 'config/truststores/missing.pem' cannot be read", "relative to the project root"],
-        marks=EDGE,
-        id="truststore file missing",
-    ),
-    pytest.param(
-        "truststore of a client certificate",
-        "dev",
-        "edge.truststore_file",
-        "tests/fixtures/dev-test-client-certificate.pem",
-        ["edge", "is not a PEM of CA certificates only", "0 CA certificates of 1", "allowed: one or more CA"],
-        marks=EDGE,
-        id="truststore of a client certificate",
-    ),
-    pytest.param(
-        "neither hosted zone nor certificates",
-        "dev",
-        "dns",
-        {"domain": "pay.example.org"},
-        ["dns: without hosted_zone_id", "missing: us-east-1, us-west-2"],
-        marks=CERTIFICATES,
-        id="neither hosted zone nor certificates",
-    ),
-    *[
-        pytest.param(*case, marks=[pytest.mark.req("SEC-8")], id=case[0])
-        for case in (
-            (
-                "WAF rate limit below what WAF accepts",
-                "dev",
-                "edge.rate_limits.cdn_per_client",
-                5,
-                ["edge.rate_limits.cdn_per_client", "5", "greater than or equal to 10"],
-            ),
-            (
-                "WAF rate limit above what WAF accepts",
-                "dev",
-                "edge.rate_limits.api_per_client",
-                3_000_000_000,
-                ["edge.rate_limits.api_per_client", "3000000000", "less than or equal to 2000000000"],
-            ),
-            (
-                "WAF rate limit not a number",
-                "dev",
-                "edge.rate_limits.origin_per_forwarded_client",
-                "plenty",
-                ["edge.rate_limits.origin_per_forwarded_client", "'plenty'", "valid integer"],
-            ),
-            (
-                "load balancer's rate limit below the edges'",
-                "dev",
-                "edge.rate_limits.origin_per_forwarded_client",
-                3000,
-                [
-                    "edge.rate_limits",
-                    "origin_per_forwarded_client 3000 is below cdn_per_client + api_per_client (4000)",
-                    "allowed: at least their sum",
-                ],
-            ),
-            ("WAF rate limits missing", "dev", "edge.rate_limits", _DELETE, ["edge.rate_limits", "missing"]),
-        )
+# Runtime and edge settings, checked in dev, by the requirements each check proves: the image (APP-2),
+# the load balancers' certificates (APP-6, EDGE-5), the edge's settings (EDGE-1, EDGE-4) and its rate limits (SEC-8).
+# requirements -> [(case, dotted field, bad value, words the one-line message must contain)]
+RUNTIME_BAD_INPUTS = {
+    ("APP-2",): [
+        ("image tag latest", "service.image.tag", "latest", ["service.image.tag", "'latest'", "explicit version"]),
+        ("malformed image tag", "service.image.tag", "-rc1", ["service.image.tag", "'-rc1'", "image tag"]),
+        (
+            "registry with a scheme",
+            "service.image.registry",
+            "https://ghcr.io",
+            ["service.image.registry", "https://ghcr.io", "without scheme"],
+        ),
+        (
+            "deployed image outside the project",
+            "service",
+            {"deploy": True, "image": {"registry": "ghcr.io", "name": "someone/payments", "tag": "1.0.0"}},
+            [
+                "service.image.registry",
+                "'ghcr.io'",
+                "outside the project",
+                "210987654321.dkr.ecr.<us-east-1 or us-west-2>",
+            ],
+        ),
+        (
+            "deployed image from another account",
+            "service",
+            {
+                "deploy": True,
+                "image": {"registry": "999999999999.dkr.ecr.us-east-1.amazonaws.com", "name": "x", "tag": "1.0.0"},
+            },
+            ["service.image.registry", "999999999999", "outside the project"],
+        ),
+        (
+            "deployed image from another repository",
+            "service",
+            {
+                "deploy": True,
+                "image": {"registry": "210987654321.dkr.ecr.us-west-2.amazonaws.com", "name": "nginx", "tag": "1.27"},
+            },
+            ["service.image.name", "'nginx'", "meridian-payment-service-dev"],
+        ),
+        (
+            "task memory Fargate does not offer",
+            "service.memory_mib",
+            1024,
+            ["service", "memory_mib 1024 does not fit cpu_units 1024", "2048 to 8192"],
+        ),
     ],
+    ("APP-6", "EDGE-5"): [
+        (
+            "malformed certificate ARN",
+            "dns",
+            {
+                "domain": "pay.example.org",
+                "certificate_arns": {"us-east-1": "arn:aws:acm:us-east-1:1:cert/placeholder"},
+            },
+            ["dns.certificate_arns", "placeholder", "not an ACM certificate ARN"],
+        ),
+        (
+            "certificate of another region",
+            "dns",
+            {"domain": "pay.example.org", "certificate_arns": {"us-west-2": _CERT.format(region="us-east-1")}},
+            ["dns.certificate_arns", "us-west-2", "is a certificate of us-east-1"],
+        ),
+        (
+            "certificate ARN beside a hosted zone",
+            "dns.certificate_arns",
+            {"us-east-1": _CERT.format(region="us-east-1")},
+            ["dns", "certificate_arns is set together with hosted_zone_id", "one of them"],
+        ),
+        (
+            "no CloudFront certificate",  # when neither region is us-east-1
+            "dns",
+            {"domain": "pay.example.org", "certificate_arns": {"us-west-2": _CERT.format(region="us-west-2")}},
+            ["dns: without hosted_zone_id", "us-east-1, us-west-2", "missing: us-east-1"],
+        ),
+        (
+            "neither hosted zone nor certificates",
+            "dns",
+            {"domain": "pay.example.org"},
+            ["dns: without hosted_zone_id", "missing: us-east-1, us-west-2"],
+        ),
+    ],
+    ("EDGE-1", "EDGE-4"): [
+        (
+            "active region of neither stack",
+            "edge.active_region",
+            "eu-west-1",
+            ["edge.active_region 'eu-west-1' is neither region", "us-east-1, us-west-2"],
+        ),
+        (
+            "health check interval",  # one Route 53 lacks
+            "edge.health_check_interval_seconds",
+            20,
+            ["edge.health_check_interval_seconds", "20 seconds", "allowed: 10, 30"],
+        ),
+        (
+            "API burst below rate",
+            "edge.throttle_burst",
+            10,
+            ["edge", "throttle_burst 10 is below throttle_rate_per_second 1000"],
+        ),
+        (
+            "CORS origin over plain HTTP",
+            "edge.cors_origins",
+            ["http://shop.example.org"],
+            ["edge.cors_origins", "'http://shop.example.org' is not an HTTPS origin"],
+        ),
+        (
+            "truststore file missing",
+            "edge.truststore_file",
+            "config/truststores/missing.pem",
+            ["edge", "truststore_file 'config/truststores/missing.pem' cannot be read", "relative to the project root"],
+        ),
+        (
+            "truststore of a client certificate",
+            "edge.truststore_file",
+            "tests/fixtures/dev-test-client-certificate.pem",
+            ["edge", "is not a PEM of CA certificates only", "0 CA certificates of 1", "allowed: one or more CA"],
+        ),
+    ],
+    ("SEC-8",): [
+        (
+            "WAF rate limit below what WAF accepts",
+            "edge.rate_limits.cdn_per_client",
+            5,
+            ["edge.rate_limits.cdn_per_client", "5", "greater than or equal to 10"],
+        ),
+        (
+            "WAF rate limit above what WAF accepts",
+            "edge.rate_limits.api_per_client",
+            3_000_000_000,
+            ["edge.rate_limits.api_per_client", "3000000000", "less than or equal to 2000000000"],
+        ),
+        (
+            "WAF rate limit not a number",
+            "edge.rate_limits.origin_per_forwarded_client",
+            "plenty",
+            ["edge.rate_limits.origin_per_forwarded_client", "'plenty'", "valid integer"],
+        ),
+        (
+            "load balancer's rate limit below the edges'",
+            "edge.rate_limits.origin_per_forwarded_client",
+            3000,
+            [
+                "edge.rate_limits",
+                "origin_per_forwarded_client 3000 is below cdn_per_client + api_per_client (4000)",
+                "allowed: at least their sum",
+            ],
+        ),
+        ("WAF rate limits missing", "edge.rate_limits", _DELETE, ["edge.rate_limits", "missing"]),
+    ],
+}
+BAD_INPUT_PARAMS = [pytest.param(*case, id=case[0]) for case in BAD_INPUTS] + [
+    pytest.param(case, "dev", *rest, marks=[pytest.mark.req(requirement) for requirement in requirements], id=case)
+    for requirements, cases in RUNTIME_BAD_INPUTS.items()
+    for case, *rest in cases
 ]
 
 
@@ -354,9 +301,7 @@ def _write_config(directory: Path, field: str | None, value) -> None:
 
 
 @pytest.mark.req("DC-11")
-@pytest.mark.parametrize(
-    "case,environment,field,value,words", [pytest.param(*c, id=c[0]) for c in BAD_INPUTS] + RUNTIME_BAD_INPUTS
-)
+@pytest.mark.parametrize("case,environment,field,value,words", BAD_INPUT_PARAMS)
 def test_bad_configuration_stops_synth_with_one_clear_line_and_writes_nothing(
     tmp_path, case, environment, field, value, words
 ):

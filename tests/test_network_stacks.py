@@ -11,6 +11,7 @@ import re
 import pytest
 
 from config import load
+from tests.support.log_groups import log_group_problems
 
 ENVS = ["dev", "staging", "prod"]
 VARIANTS = [*ENVS, "dev-nat-instances"]
@@ -86,9 +87,7 @@ def test_no_database_route_table_has_any_route_in_any_stack(every_variant, varia
 @pytest.mark.req("NET-3")
 @pytest.mark.parametrize("env", ENVS)
 def test_every_regional_stack_has_the_endpoints_of_its_own_region(synthesized, env):
-    for role in REGIONAL:
-        stack = synthesized[env].stack(role)
-        region = stack["provider"]["aws"][0]["region"]
+    for _, stack, region in synthesized[env].regional_stacks():
         services = {e["service_name"]: e for e in stack["resource"]["aws_vpc_endpoint"].values()}
         assert set(services) == {f"com.amazonaws.{region}.{s}" for s in INTERFACE_SERVICES | {"s3", "dynamodb"}}
         assert all(e["private_dns_enabled"] for e in services.values() if e["vpc_endpoint_type"] == "Interface")
@@ -98,16 +97,11 @@ def test_every_regional_stack_has_the_endpoints_of_its_own_region(synthesized, e
 @pytest.mark.parametrize("env", ENVS)
 def test_every_log_group_of_every_stack_uses_the_logs_key_and_the_one_retention(synthesized, env):
     retention_days = load(env).retention.log_days
-    groups = 0
-    for name, stack in synthesized[env].stacks.items():
-        keys = stack.get("resource", {}).get("aws_kms_key", {})
-        for logical, group in stack.get("resource", {}).get("aws_cloudwatch_log_group", {}).items():
-            groups += 1
-            key_type, key = _target(group["kms_key_id"])
-            # the region's logs key, or CloudFront's in the global stack (meridian-logs-cdn-<env>)
-            description = keys[key]["description"]
-            assert key_type == "aws_kms_key" and re.match(rf"meridian-logs(-[a-z]+)?-{env}: ", description), logical
-            assert group["retention_in_days"] == retention_days, f"{name} {logical}"
+    stacks = synthesized[env].stacks
+    assert [
+        problem for name, stack in stacks.items() for problem in log_group_problems(name, stack, env, retention_days)
+    ] == []
+    groups = sum(len(stack.get("resource", {}).get("aws_cloudwatch_log_group", {})) for stack in stacks.values())
     assert groups >= 2  # at least the flow logs of both regions
     for role in REGIONAL:
         (flow_log,) = synthesized[env].stack(role)["resource"]["aws_flow_log"].values()

@@ -5,17 +5,16 @@ lifecycle rules on every bucket and repository."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from config import load
+from tests.support.log_groups import REFERENCE, log_group_problems
 from tests.support.synth import ROLES
 
 ENVS = ["dev", "staging", "prod"]
 REGIONAL = ("primary", "secondary")
 VARIANTS = ["dev", "staging", "prod", "dev-nat-instances"]
-REFERENCE = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.(\w+)\}$")
 
 
 def _environment(variant: str) -> str:
@@ -38,19 +37,8 @@ def _resources(stack: dict, type_: str) -> dict[str, dict]:
 
 def log_retention_problems(stack_name: str, stack: dict, environment: str, days: int) -> list[str]:
     """Every log group of the stack has the one retention and the logs key; nothing writes to a group it lacks."""
-    problems = []
-    keys = _resources(stack, "aws_kms_key")
+    problems = log_group_problems(stack_name, stack, environment, days)
     groups = _resources(stack, "aws_cloudwatch_log_group")
-    for logical, group in groups.items():
-        where = f"{stack_name} {logical}"
-        if group.get("retention_in_days") != days:
-            problems.append(f"{where}: retention {group.get('retention_in_days')} days, not {days}")
-        key = REFERENCE.match(str(group.get("kms_key_id", "")))
-        if not key or key.group(1) != "aws_kms_key" or key.group(2) not in keys:
-            problems.append(f"{where}: not encrypted with a key of the stack")
-        # the logs key of the stack's region, or a second one of another region (meridian-logs-cdn-<env>)
-        elif not re.match(rf"meridian-logs(-[a-z]+)?-{environment}: ", keys[key.group(2)]["description"]):
-            problems.append(f"{where}: encrypted with {keys[key.group(2)]['description']!r}, not the logs key")
     names = {group.get("name") for group in groups.values()}
     created = {f"${{aws_cloudwatch_log_group.{logical}.name}}" for logical in groups}
     # writers that would otherwise create their own group, with no retention and no key
@@ -136,9 +124,7 @@ def _drawn(body: dict) -> dict[str, list[list]]:
 @pytest.mark.req("OPS-2")
 @pytest.mark.parametrize("env", ENVS)
 def test_each_region_has_a_dashboard_of_its_own_stores_in_its_own_region(synthesized, env):
-    for role in REGIONAL:
-        stack = synthesized[env].stack(role)
-        region = stack["provider"]["aws"][0]["region"]
+    for role, stack, region in synthesized[env].regional_stacks():
         logical, body = _dashboard(stack)
         # GIVEN the region's dashboard: named for its region (dashboard names are account-wide)
         assert _resources(stack, "aws_cloudwatch_dashboard")[logical]["dashboard_name"] == (
@@ -168,9 +154,7 @@ def test_each_region_has_a_dashboard_of_its_own_stores_in_its_own_region(synthes
 @pytest.mark.req("DC-10")
 @pytest.mark.parametrize("env", ENVS)
 def test_dashboard_url_output_is_built_from_the_stacks_own_region(synthesized, env):
-    for role in REGIONAL:
-        stack = synthesized[env].stack(role)
-        region = stack["provider"]["aws"][0]["region"]
+    for _, stack, region in synthesized[env].regional_stacks():
         logical, _ = _dashboard(stack)
         output = stack["output"]["dashboard_url"]
         assert output["value"] == (

@@ -7,7 +7,9 @@ failure left behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 
@@ -15,7 +17,7 @@ from lambda_src.rotation import steps
 from lambda_src.rotation.database import DatabaseUnreachable
 from lambda_src.rotation.handler import secrets_manager
 from lambda_src.rotation.secret_store import AWSPENDING, RotationError
-from tests.lambdas.conftest import ROTATION_STEPS, failing_call
+from tests.lambdas.conftest import ROTATION_STEPS, DatabaseUser, Rotation, failing_call
 
 pytestmark = [pytest.mark.req("LAM-1"), pytest.mark.req("QA-3")]
 
@@ -26,8 +28,58 @@ def steps_until(step: str) -> tuple[str, ...]:
     return ROTATION_STEPS[: ROTATION_STEPS.index(step)]
 
 
-def rerun_steps(rerun: str, failed_step: str) -> tuple[str, ...]:
-    return ROTATION_STEPS if rerun == "from-createSecret" else ROTATION_STEPS[ROTATION_STEPS.index(failed_step) :]
+@dataclass
+class RotationInProgress:
+    """A rotation of a new database user whose steps before `step` (the one the test breaks) have run."""
+
+    rotation: Rotation
+    logs_in: Callable[[dict], bool]
+    user: DatabaseUser
+    step: str
+    token: str
+    before: dict  # AWSCURRENT's value before the rotation started
+
+    def invoke(self, step: str) -> None:
+        self.rotation.invoke(self.user.secret_id, self.token, step)
+
+    def run(self, steps: tuple[str, ...]) -> None:
+        self.rotation.run(self.user.secret_id, self.token, steps)
+
+    def current(self) -> dict:
+        return self.rotation.value(self.user.secret_id, "AWSCURRENT")
+
+    def pending(self) -> dict:
+        return self.rotation.value(self.user.secret_id, AWSPENDING, self.token)
+
+    def only_awscurrent_logs_in(self) -> bool:
+        """The database holds AWSCURRENT's password from before the rotation, not AWSPENDING's."""
+        return self.logs_in(self.before) and not self.logs_in(self.pending())
+
+    def assert_completes_on_the_new_password(self, steps: tuple[str, ...]) -> None:
+        self.run(steps)
+        after = self.current()
+        assert "AWSCURRENT" in self.rotation.labels(self.user.secret_id)[self.token]
+        assert after["password"] != self.before["password"]
+        assert self.logs_in(after) and not self.logs_in(self.before)
+
+    def assert_rerun_completes(self, rerun: str) -> None:
+        """Secrets Manager's retry after `step` failed: from createSecret, or from the failed step."""
+        first = "createSecret" if rerun == "from-createSecret" else self.step
+        self.assert_completes_on_the_new_password(ROTATION_STEPS[ROTATION_STEPS.index(first) :])
+
+
+@pytest.fixture
+def rotation_until(database_user, rotation, logs_in) -> Callable[[str], RotationInProgress]:
+    """rotation_until(step) -> a rotation started for a new database user, run up to `step`."""
+
+    def start(step: str) -> RotationInProgress:
+        user = database_user()
+        before = rotation.value(user.secret_id, "AWSCURRENT")
+        progress = RotationInProgress(rotation, logs_in, user, step, rotation.start(user.secret_id), before)
+        progress.run(steps_until(step))
+        return progress
+
+    return start
 
 
 @contextmanager
@@ -44,153 +96,84 @@ def refuse_session(session, secret) -> None:
     raise RotationError("the new login is not what it should be (made up by the test)")
 
 
-def assert_rerun_completes(rotation, logs_in, user, token, steps, before):
-    rotation.run(user.secret_id, token, steps)
-    after = rotation.value(user.secret_id, "AWSCURRENT")
-    assert "AWSCURRENT" in rotation.labels(user.secret_id)[token]
-    assert after["password"] != before["password"]
-    assert logs_in(after) and not logs_in(before)
-
-
 @pytest.mark.parametrize("rerun", RERUNS)
-def test_createSecret_failing_to_store_the_password_leaves_awscurrent_working(rerun, database_user, rotation, logs_in):
+def test_createSecret_failing_to_store_the_password_leaves_awscurrent_working(rerun, rotation_until):
     # GIVEN a rotation whose createSecret cannot reach Secrets Manager to store the new version
-    user = database_user()
-    before = rotation.value(user.secret_id, "AWSCURRENT")
-    token = rotation.start(user.secret_id)
+    attempt = rotation_until("createSecret")
     with (
         failing_call(secrets_manager(), "PutSecretValue") as failed,
         pytest.raises(Exception, match="Could not connect"),
     ):
-        rotation.invoke(user.secret_id, token, "createSecret")
+        attempt.invoke("createSecret")
     assert failed
     # THEN AWSCURRENT still logs in and AWSPENDING has no value yet
-    assert logs_in(before)
-    assert rotation.value(user.secret_id, "AWSCURRENT") == before
-    with pytest.raises(rotation.secrets.exceptions.ResourceNotFoundException):
-        rotation.value(user.secret_id, AWSPENDING, token)
+    assert attempt.logs_in(attempt.before)
+    assert attempt.current() == attempt.before
+    with pytest.raises(attempt.rotation.secrets.exceptions.ResourceNotFoundException):
+        attempt.pending()
     # AND a re-run completes
-    assert_rerun_completes(rotation, logs_in, user, token, rerun_steps(rerun, "createSecret"), before)
+    attempt.assert_rerun_completes(rerun)
 
 
 @pytest.mark.parametrize("rerun", RERUNS)
-def test_setSecret_with_the_database_stopped_leaves_awscurrent_working(
-    rerun, database_user, rotation, logs_in, postgres
-):
-    # GIVEN a rotation whose setSecret finds the database stopped
-    user = database_user()
-    before = rotation.value(user.secret_id, "AWSCURRENT")
-    token = rotation.start(user.secret_id)
-    rotation.run(user.secret_id, token, steps_until("setSecret"))
+@pytest.mark.parametrize("step", ["setSecret", "testSecret", "finishSecret"])
+def test_a_step_finding_the_database_stopped_leaves_awscurrent_working(step, rerun, rotation_until, postgres):
+    # GIVEN a rotation whose `step` finds the database stopped, after the steps before it succeeded
+    attempt = rotation_until(step)
     with database_stopped(postgres), pytest.raises(DatabaseUnreachable):
-        rotation.invoke(user.secret_id, token, "setSecret")
-    # THEN once the database is back, AWSCURRENT logs in and AWSPENDING does not
-    assert logs_in(before) and not logs_in(rotation.value(user.secret_id, AWSPENDING, token))
+        attempt.invoke(step)
+    # THEN once the database is back, AWSCURRENT did not move and logs in, and AWSPENDING does not
+    assert attempt.current() == attempt.before
+    assert attempt.only_awscurrent_logs_in()
     # AND a re-run completes
-    assert_rerun_completes(rotation, logs_in, user, token, rerun_steps(rerun, "setSecret"), before)
+    attempt.assert_rerun_completes(rerun)
 
 
 @pytest.mark.parametrize("rerun", RERUNS)
-def test_testSecret_with_the_database_stopped_leaves_awscurrent_working(
-    rerun, database_user, rotation, logs_in, postgres
-):
-    # GIVEN a rotation whose testSecret finds the database stopped, after setSecret succeeded
-    user = database_user()
-    before = rotation.value(user.secret_id, "AWSCURRENT")
-    token = rotation.start(user.secret_id)
-    rotation.run(user.secret_id, token, steps_until("testSecret"))
-    with database_stopped(postgres), pytest.raises(DatabaseUnreachable):
-        rotation.invoke(user.secret_id, token, "testSecret")
-    # THEN once the database is back, AWSCURRENT logs in: setSecret left the database on its password
-    assert rotation.value(user.secret_id, "AWSCURRENT") == before
-    assert logs_in(before) and not logs_in(rotation.value(user.secret_id, AWSPENDING, token))
-    # AND a re-run completes
-    assert_rerun_completes(rotation, logs_in, user, token, rerun_steps(rerun, "testSecret"), before)
-
-
-@pytest.mark.parametrize("rerun", RERUNS)
-def test_testSecret_failing_after_the_password_changed_puts_awscurrent_back(
-    rerun, database_user, rotation, logs_in, monkeypatch
-):
+def test_testSecret_failing_after_the_password_changed_puts_awscurrent_back(rerun, rotation_until, monkeypatch):
     # GIVEN a rotation whose testSecret changes the password, then finds the new login wrong
-    user = database_user()
-    before = rotation.value(user.secret_id, "AWSCURRENT")
-    token = rotation.start(user.secret_id)
-    rotation.run(user.secret_id, token, steps_until("testSecret"))
+    attempt = rotation_until("testSecret")
     with monkeypatch.context() as patched:
         patched.setattr(steps, "check_session", refuse_session)
         with pytest.raises(RotationError, match="made up by the test"):
-            rotation.invoke(user.secret_id, token, "testSecret")
+            attempt.invoke("testSecret")
     # THEN AWSCURRENT logs in again and AWSPENDING does not: the database took AWSCURRENT's password back
-    assert logs_in(before) and not logs_in(rotation.value(user.secret_id, AWSPENDING, token))
+    assert attempt.only_awscurrent_logs_in()
     # AND a re-run completes
-    assert_rerun_completes(rotation, logs_in, user, token, rerun_steps(rerun, "testSecret"), before)
-
-
-@pytest.mark.parametrize("rerun", RERUNS)
-def test_finishSecret_with_the_database_stopped_leaves_awscurrent_working(
-    rerun, database_user, rotation, logs_in, postgres
-):
-    # GIVEN a rotation whose finishSecret finds the database stopped, after testSecret passed
-    user = database_user()
-    before = rotation.value(user.secret_id, "AWSCURRENT")
-    token = rotation.start(user.secret_id)
-    rotation.run(user.secret_id, token, steps_until("finishSecret"))
-    with database_stopped(postgres), pytest.raises(DatabaseUnreachable):
-        rotation.invoke(user.secret_id, token, "finishSecret")
-    # THEN AWSCURRENT did not move and still logs in
-    assert rotation.value(user.secret_id, "AWSCURRENT") == before
-    assert logs_in(before) and not logs_in(rotation.value(user.secret_id, AWSPENDING, token))
-    # AND a re-run completes
-    assert_rerun_completes(rotation, logs_in, user, token, rerun_steps(rerun, "finishSecret"), before)
+    attempt.assert_rerun_completes(rerun)
 
 
 @pytest.mark.parametrize("step", ROTATION_STEPS[1:])
 def test_a_step_interrupted_while_the_database_held_the_new_password_is_put_right_by_the_next_one(
-    step, database_user, rotation, logs_in, postgres
+    step, rotation_until, postgres
 ):
     # GIVEN a database left on AWSPENDING's password, as when it goes away between testSecret's (or
     # finishSecret's) change and its put-back
-    user = database_user()
-    before = rotation.value(user.secret_id, "AWSCURRENT")
-    token = rotation.start(user.secret_id)
-    rotation.run(user.secret_id, token, steps_until(step))
-    postgres.set_password(user.username, rotation.value(user.secret_id, AWSPENDING, token)["password"])
-    assert not logs_in(before)
-    # WHEN the rotation runs again from that step
-    rotation.run(user.secret_id, token, ROTATION_STEPS[ROTATION_STEPS.index(step) :])
-    # THEN it completes on the new password
-    after = rotation.value(user.secret_id, "AWSCURRENT")
-    assert "AWSCURRENT" in rotation.labels(user.secret_id)[token]
-    assert logs_in(after) and not logs_in(before)
+    attempt = rotation_until(step)
+    postgres.set_password(attempt.user.username, attempt.pending()["password"])
+    assert not attempt.logs_in(attempt.before)
+    # WHEN the rotation runs again from that step THEN it completes on the new password
+    attempt.assert_rerun_completes("from-the-failed-step")
 
 
-def test_between_steps_the_database_holds_awscurrents_password(database_user, rotation, logs_in):
+def test_between_steps_the_database_holds_awscurrents_password(rotation_until):
     # GIVEN a rotation WHEN each step but the last has run THEN AWSCURRENT logs in and AWSPENDING does not
-    user = database_user()
-    before = rotation.value(user.secret_id, "AWSCURRENT")
-    token = rotation.start(user.secret_id)
+    attempt = rotation_until("createSecret")
     for step in ROTATION_STEPS[:-1]:
-        rotation.invoke(user.secret_id, token, step)
-        assert logs_in(before), step
-        assert not logs_in(rotation.value(user.secret_id, AWSPENDING, token)), step
+        attempt.invoke(step)
+        assert attempt.only_awscurrent_logs_in(), step
 
 
 @pytest.mark.parametrize("rerun", RERUNS)
-def test_finishSecret_failing_to_move_the_label_puts_the_database_back_on_awscurrent(
-    rerun, database_user, rotation, logs_in
-):
+def test_finishSecret_failing_to_move_the_label_puts_the_database_back_on_awscurrent(rerun, rotation_until):
     # GIVEN a rotation whose finishSecret cannot reach Secrets Manager to move AWSCURRENT
-    user = database_user()
-    before = rotation.value(user.secret_id, "AWSCURRENT")
-    token = rotation.start(user.secret_id)
-    rotation.run(user.secret_id, token, steps_until("finishSecret"))
+    attempt = rotation_until("finishSecret")
     with failing_call(secrets_manager(), "UpdateSecretVersionStage") as failed:
         with pytest.raises(Exception, match="Could not connect"):
-            rotation.invoke(user.secret_id, token, "finishSecret")
+            attempt.invoke("finishSecret")
     assert failed
     # THEN AWSCURRENT is unchanged and logs in again: the database took its password back
-    assert rotation.value(user.secret_id, "AWSCURRENT") == before
-    assert logs_in(before) and not logs_in(rotation.value(user.secret_id, AWSPENDING, token))
+    assert attempt.current() == attempt.before
+    assert attempt.only_awscurrent_logs_in()
     # AND a re-run completes (finishSecret alone sets the new password again before moving the label)
-    assert_rerun_completes(rotation, logs_in, user, token, rerun_steps(rerun, "finishSecret"), before)
+    attempt.assert_rerun_completes(rerun)

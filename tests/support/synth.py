@@ -13,6 +13,7 @@ from config.load import ENVIRONMENTS_DIR
 from tools.tfplan.synth import ROOT, start_synth, synth_env  # noqa: F401  (re-exported for tests)
 
 ROLES = ("state", "primary", "secondary", "global")
+REGIONAL_ROLES = ("primary", "secondary")
 
 # Tests synthesize strictly (DC-9): Python hides DeprecationWarning outside __main__, so a deprecated
 # call in stacks/ or config/ would pass a grep of stderr; as errors it fails synth. jsii libraries
@@ -32,6 +33,10 @@ class Synthesized:
 
     def stack(self, role: str) -> dict:
         return self.stacks[f"meridian-{self.environment}-{role}"]
+
+    def regional_stacks(self) -> list[tuple[str, dict, str]]:
+        """(role, stack, the region its provider deploys to) of the primary and the secondary stack."""
+        return [(role, self.stack(role), self.stack(role)["provider"]["aws"][0]["region"]) for role in REGIONAL_ROLES]
 
     def resources(self, role: str, type_: str) -> dict[str, dict]:
         return self.stack(role).get("resource", {}).get(type_, {})
