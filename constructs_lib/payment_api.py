@@ -255,7 +255,7 @@ class PaymentApi(Construct):
 
     def _add_health(self) -> None:
         method = self._method("GET", HEALTH_PATH, authorization="NONE", api_key_required=False)
-        self._mock(method, HEALTH_PATH, response_template='{"status": "ok"}')
+        self._mock(method, "GET", HEALTH_PATH, response_template='{"status": "ok"}')
 
     def _add_route(self, route: ApiRoute) -> None:
         authorizer = self._authorizer(route.populations)
@@ -319,6 +319,7 @@ class PaymentApi(Construct):
         )
         self._mock(
             method,
+            "OPTIONS",
             path,
             response_template=template,
             response_parameters={
@@ -354,13 +355,16 @@ class PaymentApi(Construct):
     def _mock(
         self,
         method: ApiGatewayMethod,
+        http_method: str,
         path: str,
         *,
         response_template: str,
         response_parameters: Mapping[str, str] | None = None,
     ) -> None:
-        """Answer 200 from API Gateway itself: the method response, the mock and its mapped answer."""
-        suffix = f"{method.http_method.lower()}{_construct_id(path)}"
+        """Answer 200 from API Gateway itself: the method response, the mock and its mapped answer.
+        `http_method` is `method`'s, as written: read back from the binding it is a token, and construct
+        IDs made from a token change whenever anything before them creates one more."""
+        suffix = f"{http_method.lower()}{_construct_id(path)}"
         headers = {name.split(".")[-1] for name in (response_parameters or {})}
         if "Access-Control-Allow-Methods" in headers:
             headers.add("Access-Control-Allow-Origin")  # set by the template when the origin is allowed

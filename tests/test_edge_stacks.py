@@ -183,3 +183,21 @@ def test_api_and_edge_outputs_are_declared_with_descriptions(synthesized, env):
     outputs = synth.stack("global")["output"]
     for name in ("cdn_distribution_id", "cdn_domain_name", "cdn_url", "cdn_web_acl_arn", "cdn_log_bucket_name"):
         assert outputs[name]["description"], name
+
+
+@pytest.mark.req("EDGE-1")
+@pytest.mark.parametrize("env", ENVS)
+def test_no_resource_is_named_from_a_token_so_its_address_stays_put(synthesized, env):
+    # GIVEN every stack of the environment, the API's /health and CORS answers among its resources
+    stacks = synthesized[env].stacks.values()
+    addresses = [
+        f"{type_}.{logical}" for stack in stacks for type_, found in stack["resource"].items() for logical in found
+    ]
+    # WHEN their Terraform addresses are read THEN none is made from a token: such an address changes whenever
+    # code synthesized before it creates one token more, and Terraform would replace the resource
+    assert [address for address in addresses if "token" in address.lower()] == []
+    # AND GET /health, its method and its mocked answer, is named for what it is
+    health = {address.split(".")[0] for address in addresses if "_api_" in address and "-get-health_" in address}
+    assert health == {
+        f"aws_api_gateway_{kind}" for kind in ("method", "method_response", "integration", "integration_response")
+    }
