@@ -35,11 +35,12 @@ class AlertTopic(Construct):
         self._props = props
         self._publishers: list[str] = ["cloudwatch.amazonaws.com"]  # alarms are what the topic is for
         self._topic = SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.key.arn)
-        SnsTopicPolicy(self, "policy", arn=self._topic.arn, policy=lazy_document(self.policy_statements))
+        self._arn: str = self._topic.arn  # read once: each read is a round trip to the jsii runtime
+        SnsTopicPolicy(self, "policy", arn=self._arn, policy=lazy_document(self.policy_statements))
 
     @property
     def arn(self) -> str:
-        return self._topic.arn
+        return self._arn
 
     def subscribe(self, protocol: str, endpoint: str) -> None:
         """Send every alert to one subscriber (email, https or sms; validated by config)."""

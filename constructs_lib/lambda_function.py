@@ -170,6 +170,8 @@ class LambdaFunction(Construct):
             # network interfaces, the dead-letter queue): the policy exists first.
             depends_on=[self.role.policy] if self.role.policy else None,
         )
+        self._function_name: str = self._function.function_name  # read once: a round trip to the jsii runtime
+        self._arn: str = self._function.arn
 
     def _grant_network_interfaces(self, vpc: VpcPlacement) -> None:
         ec2 = f"arn:aws:ec2:{self._props.region}:{self._props.account_id}"
@@ -190,11 +192,11 @@ class LambdaFunction(Construct):
 
     @property
     def function_name(self) -> str:
-        return self._function.function_name
+        return self._function_name
 
     @property
     def arn(self) -> str:
-        return self._function.arn
+        return self._arn
 
     @property
     def timeout_seconds(self) -> int:

@@ -97,12 +97,11 @@ class Network(Construct):
         internet_gateway = InternetGateway(self, "internet-gateway", vpc_id=self.vpc_id, tags={"Name": naming.name()})
         self._subnet_ids = {tier: [subnet.id for subnet in self._tier_subnets(tier)] for tier in TIERS}
 
-        public_routes = self._route_table("public", "public", self.public_subnet_ids)
-        self.public_route_table_id = public_routes.id
+        self.public_route_table_id = self._route_table("public", "public", self.public_subnet_ids)
         Route(
             self,
             "public-internet",
-            route_table_id=public_routes.id,
+            route_table_id=self.public_route_table_id,
             destination_cidr_block=ANYWHERE,
             gateway_id=internet_gateway.id,
         )
@@ -115,12 +114,12 @@ class Network(Construct):
         )
         self.private_route_table_ids: list[str] = []
         for index, subnet_id in enumerate(self.private_subnet_ids):
-            table_id = self._route_table(f"private-{index + 1}", "private", [subnet_id]).id
+            table_id = self._route_table(f"private-{index + 1}", "private", [subnet_id])
             self.nat.add_default_route(self, f"private-{index + 1}-internet", table_id, index)
             self.private_route_table_ids.append(table_id)
         # No route to the internet here: the database tier is isolated in both NAT modes.
         self.database_route_table_ids = [
-            self._route_table(f"database-{index + 1}", "database", [subnet_id]).id
+            self._route_table(f"database-{index + 1}", "database", [subnet_id])
             for index, subnet_id in enumerate(self.database_subnet_ids)
         ]
 
@@ -191,11 +190,12 @@ class Network(Construct):
             )
         ]
 
-    def _route_table(self, id_: str, tier: Tier, subnet_ids: list[str]) -> RouteTable:
+    def _route_table(self, id_: str, tier: Tier, subnet_ids: list[str]) -> str:
+        """A route table of `tier` associated with `subnet_ids`; returns its ID."""
         table = RouteTable(
             self, f"{id_}-routes", vpc_id=self.vpc_id, tags={"Name": self._props.naming.name(id_), "Tier": tier}
         )
         table_id = table.id
         for index, subnet_id in enumerate(subnet_ids, 1):
             RouteTableAssociation(self, f"{id_}-routes-{index}", route_table_id=table_id, subnet_id=subnet_id)
-        return table
+        return table_id

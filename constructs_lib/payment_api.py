@@ -174,14 +174,16 @@ class PaymentApi(Construct):
             # a replaced API serves until its successor exists (the domain's mapping moves over)
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
+        self._api_id: str = self._api.id  # read once: each read is a round trip to the jsii runtime
         # required path parameters and headers are checked before an authorizer or backend is called
         self._validator = ApiGatewayRequestValidator(
             self,
             "validator",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             name=props.naming.name("parameters"),
             validate_request_parameters=True,
         )
+        self._validator_id: str = self._validator.id
         self._resources: dict[str, str] = {"/": self._api.root_resource_id}
         self._authorizers: dict[tuple[str, ...], ApiGatewayAuthorizer] = {}
         self._integrations: list[TerraformResource] = []
@@ -201,7 +203,7 @@ class PaymentApi(Construct):
 
     @property
     def api_id(self) -> str:
-        return self._api.id
+        return self._api_id
 
     @property
     def stage_arn(self) -> str:
@@ -246,12 +248,12 @@ class PaymentApi(Construct):
         resource = ApiGatewayResource(
             self,
             f"resource{_construct_id(path)}",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             parent_id=self._resource(parent or "/"),
             path_part=part,
         )
-        self._resources[path] = resource.id
-        return resource.id
+        self._resources[path] = resource_id = resource.id
+        return resource_id
 
     def _add_health(self) -> None:
         method = self._method("GET", HEALTH_PATH, authorization="NONE", api_key_required=False)
@@ -272,7 +274,7 @@ class PaymentApi(Construct):
             ApiGatewayIntegration(
                 self,
                 f"integration-{route.method.lower()}{_construct_id(route.path)}",
-                rest_api_id=self._api.id,
+                rest_api_id=self._api_id,
                 resource_id=method.resource_id,
                 http_method=method.http_method,
                 type="HTTP_PROXY",
@@ -298,7 +300,7 @@ class PaymentApi(Construct):
                 self,
                 f"authorizer-{name}",
                 name=self._props.naming.name(name),
-                rest_api_id=self._api.id,
+                rest_api_id=self._api_id,
                 type="COGNITO_USER_POOLS",
                 provider_arns=[self._props.user_pools[population].arn for population in admitted],
                 identity_source="method.request.header.Authorization",
@@ -342,14 +344,14 @@ class PaymentApi(Construct):
         return ApiGatewayMethod(
             self,
             f"method-{http_method.lower()}{_construct_id(path)}",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             resource_id=self._resource(path),
             http_method=http_method,
             authorization=authorization,
             authorizer_id=authorizer_id,
             api_key_required=api_key_required,
             request_parameters=dict(request_parameters or {}),
-            request_validator_id=self._validator.id,
+            request_validator_id=self._validator_id,
         )
 
     def _mock(
@@ -371,7 +373,7 @@ class PaymentApi(Construct):
         declared = ApiGatewayMethodResponse(
             self,
             f"response-{suffix}",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             resource_id=method.resource_id,
             http_method=method.http_method,
             status_code="200",
@@ -380,7 +382,7 @@ class PaymentApi(Construct):
         integration = ApiGatewayIntegration(
             self,
             f"integration-{suffix}",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             resource_id=method.resource_id,
             http_method=method.http_method,
             type="MOCK",
@@ -389,7 +391,7 @@ class PaymentApi(Construct):
         answer = ApiGatewayIntegrationResponse(
             self,
             f"integration-response-{suffix}",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             resource_id=method.resource_id,
             http_method=method.http_method,
             status_code="200",
@@ -404,7 +406,7 @@ class PaymentApi(Construct):
         deployment = ApiGatewayDeployment(
             self,
             "deployment",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             description=f"Payments API for {props.backend_hostname}",
             # a new deployment whenever what the API serves changes; the stage moves to it
             # the origin header's value too (hashed): a deployment snapshots the integrations, so a
@@ -422,12 +424,12 @@ class PaymentApi(Construct):
         self._execution_logs = execution_logs = EncryptedLogGroup(
             self,
             "execution-logs",
-            EncryptedLogGroupProps(f"API-Gateway-Execution-Logs_{self._api.id}/{props.stage_name}", props.logs),
+            EncryptedLogGroupProps(f"API-Gateway-Execution-Logs_{self._api_id}/{props.stage_name}", props.logs),
         )
         stage = ApiGatewayStage(
             self,
             "stage",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             deployment_id=deployment.id,
             stage_name=props.stage_name,
             xray_tracing_enabled=True,
@@ -439,7 +441,7 @@ class PaymentApi(Construct):
         ApiGatewayMethodSettings(
             self,
             "method-settings",
-            rest_api_id=self._api.id,
+            rest_api_id=self._api_id,
             stage_name=stage.stage_name,
             method_path="*/*",
             settings=ApiGatewayMethodSettingsSettings(
@@ -467,7 +469,7 @@ class PaymentApi(Construct):
             ),
         )
         ApiGatewayBasePathMapping(
-            self, "base-path", api_id=self._api.id, stage_name=self._stage.stage_name, domain_name=domain.domain_name
+            self, "base-path", api_id=self._api_id, stage_name=self._stage.stage_name, domain_name=domain.domain_name
         )
         return domain
 
@@ -481,7 +483,7 @@ class PaymentApi(Construct):
             "usage-plan",
             name=props.naming.name("payments-api"),
             description=f"{props.monthly_quota} requests a month, {props.throttle_rate_per_second} rps",
-            api_stages=[ApiGatewayUsagePlanApiStages(api_id=self._api.id, stage=self._stage.stage_name)],
+            api_stages=[ApiGatewayUsagePlanApiStages(api_id=self._api_id, stage=self._stage.stage_name)],
             throttle_settings=ApiGatewayUsagePlanThrottleSettings(
                 rate_limit=props.throttle_rate_per_second, burst_limit=props.throttle_burst
             ),

@@ -78,10 +78,12 @@ class EncryptedQueue(Construct):
                 else None
             ),
         )
+        self._arn: str = self._queue.arn  # read once: each read is a round trip to the jsii runtime
+        self._url: str = self._queue.url
         SqsQueuePolicy(
             self,
             "policy",
-            queue_url=self._queue.url,
+            queue_url=self._url,
             policy=document(
                 [
                     Statement(
@@ -89,7 +91,7 @@ class EncryptedQueue(Construct):
                         effect="Deny",
                         principals={"AWS": ["*"]},
                         actions=["sqs:*"],
-                        resources=[self._queue.arn],
+                        resources=[self._arn],
                         conditions={"Bool": {"aws:SecureTransport": "false"}},
                     )
                 ]
@@ -98,11 +100,11 @@ class EncryptedQueue(Construct):
 
     @property
     def arn(self) -> str:
-        return self._queue.arn
+        return self._arn
 
     @property
     def url(self) -> str:
-        return self._queue.url
+        return self._url
 
     @property
     def name(self) -> str:

@@ -65,14 +65,16 @@ class EventStream(Construct):
             kms_key_id=props.key.arn,
             stream_mode_details={"stream_mode": "ON_DEMAND"},
         )
+        self._arn: str = self._stream.arn  # read once: each read is a round trip to the jsii runtime
+        self._name: str = self._stream.name
 
     @property
     def arn(self) -> str:
-        return self._stream.arn
+        return self._arn
 
     @property
     def name(self) -> str:
-        return self._stream.name
+        return self._name
 
     def grant_write(self, role: ServiceRole) -> None:
         """Producer: put records into this stream, encrypting with its key through Kinesis."""

@@ -119,11 +119,14 @@ class UserPool(Construct):
             ]
             or None,
         )
+        self._id: str = self._pool.id  # read once: each read is a round trip to the jsii runtime
+        self._arn: str = self._pool.arn
+        self._endpoint: str = self._pool.endpoint
         self._client = CognitoUserPoolClient(
             self,
             "client",
             name=props.naming.name(props.population, "app"),
-            user_pool_id=self._pool.id,
+            user_pool_id=self._id,
             generate_secret=False,
             explicit_auth_flows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             prevent_user_existence_errors="ENABLED",
@@ -137,19 +140,20 @@ class UserPool(Construct):
                 )
             ],
         )
+        self._client_id: str = self._client.id
 
     @property
     def id(self) -> str:
-        return self._pool.id
+        return self._id
 
     @property
     def arn(self) -> str:
-        return self._pool.arn
+        return self._arn
 
     @property
     def issuer_url(self) -> str:
         """The tokens' `iss` claim: https://cognito-idp.<region>.amazonaws.com/<pool id>."""
-        return f"https://{self._pool.endpoint}"
+        return f"https://{self._endpoint}"
 
     @property
     def jwks_url(self) -> str:
@@ -159,4 +163,4 @@ class UserPool(Construct):
     @property
     def client_id(self) -> str:
         """The app client: an ID token's `aud` claim, an access token's `client_id` claim."""
-        return self._client.id
+        return self._client_id
