@@ -19,6 +19,7 @@ import pytest
 
 from payment_service.config import RDS_CA_BUNDLE
 from tests.support.event_sources import queue_arn, receive_batch, sqs_event
+from tests.support.synth import synth_env
 from tools.lambda_build import RUNTIME, build, function_names
 from tools.lambda_build.archive import deterministic_zip
 from tools.lambda_build.build import default_cache_dir
@@ -162,6 +163,22 @@ def test_the_build_command_facing_a_record_cut_short_builds_again_without_a_trac
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert f"build record {record} is not a SHA-256 in hex; building the zip again" in result.stderr
     assert record.read_bytes() == good
+
+
+@pytest.mark.req("LAM-3")
+@pytest.mark.req("DC-11")
+def test_synth_that_cannot_build_a_function_says_so_in_one_line_and_writes_nothing(tmp_path):
+    # GIVEN an empty build cache and no package index to install the functions' dependencies from
+    env = synth_env(MERIDIAN_CACHE=str(tmp_path / "cache"), PIP_NO_INDEX="1", CDKTF_OUTDIR=str(tmp_path / "out"))
+    # WHEN the environment is synthesized
+    result = subprocess.run(
+        [sys.executable, "main.py", "dev"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    # THEN synth stops with one line naming the function, no traceback, and no stack written
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    (last,) = [line for line in result.stderr.splitlines() if line.startswith("meridian:")]
+    assert re.fullmatch(r"meridian: cannot build \w+: .+", last), last
+    assert not list((tmp_path / "out").rglob("*.json"))
 
 
 def test_a_file_that_fails_mid_write_leaves_the_old_one_whole_and_no_temporary_file(tmp_path, monkeypatch):
