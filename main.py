@@ -65,7 +65,13 @@ def main(argv: list[str]) -> int:
     except (ConfigError, ValueError) as error:
         print(f"meridian: configuration error: {error}", file=sys.stderr)
         return 2
-    outdir = synthesize(config, os.environ.get("CDKTF_OUTDIR", "cdktf.out"), state_source)
+    from tools.lambda_build import LambdaBuildError
+
+    try:
+        outdir = synthesize(config, os.environ.get("CDKTF_OUTDIR", "cdktf.out"), state_source)
+    except LambdaBuildError as error:  # raised while the stacks are built, before anything is written
+        print(f"meridian: {error}", file=sys.stderr)
+        return 1
     print(f"meridian: synthesized environment {environment} into {outdir}")
     return 0
 
