@@ -58,9 +58,17 @@ def install() -> None:
     _preload_lazy_index(_mode == "fast")
 
 
+def preload_option(script: Path) -> str:
+    """The NODE_OPTIONS entry that preloads `script`: node reads a double-quoted value with backslash
+    escapes, so the path is quoted with non-ASCII characters kept as they are (node has no \\u escapes)."""
+    return f"--require {json.dumps(str(script), ensure_ascii=False)}"
+
+
 def _preload_lazy_index(wanted: bool) -> None:
-    """Add (or take back) the lazy index hook in NODE_OPTIONS, for the jsii kernel not started yet."""
-    option = f"--require {json.dumps(str(LAZY_PROVIDER_INDEX))}"
+    """Add (or take back) the lazy index hook in NODE_OPTIONS, for the jsii kernel not started yet.
+    Set in this process's environment, it reaches every node process started from here (pyright, the
+    cdktf CLI too), where it compiles every file as before except the provider's index."""
+    option = preload_option(LAZY_PROVIDER_INDEX)
     others = os.environ.get("NODE_OPTIONS", "").replace(option, "").strip()
     options = f"{others} {option}".strip() if wanted else others
     if options:

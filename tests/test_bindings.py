@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.bindings import LAZY_PROVIDER_INDEX
+from constructs_lib.bindings import LAZY_PROVIDER_INDEX, preload_option
 from tests.support.synth import ROOT, finish_synth, start_synth, synth_env
 
 
@@ -118,3 +118,16 @@ def test_lazy_index_requires_a_module_on_first_access_and_only_the_provider_inde
     elsewhere.write_text(LAZY_INDEX.replace('"./', f'"{index.parent}/'))
     for command in (["node", *hook, "-e", f"require({str(elsewhere)!r})"], ["node", "-e", f"require({str(index)!r})"]):
         assert "required eagerly" in subprocess.run(command, env=env, capture_output=True, text=True, timeout=60).stderr
+
+
+@pytest.mark.req("DC-1")
+@pytest.mark.parametrize("folder", ["with space", "café", 'quote"d'])
+def test_the_preload_option_finds_the_hook_in_any_checkout_folder(tmp_path, folder):
+    # GIVEN the hook in a checkout whose path has a space, a non-ASCII letter or a quote
+    hook = tmp_path / folder / LAZY_PROVIDER_INDEX.name
+    hook.parent.mkdir()
+    hook.write_text(LAZY_PROVIDER_INDEX.read_text())
+    # WHEN node starts with the option the loader puts in NODE_OPTIONS THEN it loads the hook
+    env = {**os.environ, "NODE_OPTIONS": preload_option(hook)}
+    result = subprocess.run(["node", "-e", "0"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr  # node stops with "Cannot find module" otherwise

@@ -86,7 +86,7 @@ def build(
             digest = hashlib.sha256(data).digest()
             _store(zips, _zip_name(name, digest), data)
             _record(recorded, name, digest, announce)
-    except (DependencyInstallError, ArchiveError) as error:
+    except (DependencyInstallError, ArchiveError, OSError) as error:  # OSError: a full or read-only cache
         raise LambdaBuildError(f"cannot build {name}: {error}") from None
     path = zips / _zip_name(name, digest)
     announce(f"{name}: {path} ({path.stat().st_size // 1024} KiB)")
