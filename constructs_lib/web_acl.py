@@ -20,9 +20,11 @@ address into (`client_address_header`) and WAF counts the first address there (`
 A client may forge that first address (CloudFront appends the viewer's address to any value the
 client sent); that only escapes this inner limit, never the edges' own per-address limits. WAF does
 not apply the rule to a request without the header, and one whose first entry is no valid address
-is not counted either (`NO_MATCH`): the edges counted both.
+is not counted either (`NO_MATCH`): the edges counted both. The one path such a resource also
+answers to direct requests (`unrelayed_path`, the Route 53 health checks') is therefore limited per
+connecting address by a rule of its own, so nobody can flood it uncounted.
 
-    acl = WebAcl(self, "waf", WebAclProps(naming, "alb", logs, client_address_header=FORWARDED_FOR))
+    acl = WebAcl(self, "waf", WebAclProps(naming, "alb", logs, client_address_header=FORWARDED_FOR, unrelayed_path="/health"))
     acl.associate("alb", load_balancer.arn)
 """
 
@@ -54,6 +56,11 @@ IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList"
 # merchants' own servers call the payment API from cloud hosting.
 ANONYMOUS_IP = "AWSManagedRulesAnonymousIpList"
 COUNT_ONLY = {ANONYMOUS_IP: ("HostingProviderIPList",)}
+# Route 53's checkers request the health path without the relays' header, each address at most once
+# per 10 s interval (30 per 5 minutes per health check); anyone else can too, and that path reaches the
+# service's PostgreSQL and Redis checks. Counted per connecting address, this leaves the checkers
+# thirtyfold headroom and caps one address at about 3 requests a second.
+UNRELAYED_REQUESTS_PER_5_MINUTES = 1000
 # Where CloudFront writes the viewer's address on requests to its origins (appended to any value the
 # client sent); API Gateway's HTTP proxy integrations pass the caller's headers on to the backend.
 FORWARDED_FOR = "X-Forwarded-For"
@@ -69,6 +76,9 @@ class WebAclProps:
     # None: clients connect themselves, the connection's address is the client's. A header name: the
     # protected resource is reached through relays that write the client's address first in it.
     client_address_header: str | None = None
+    # Behind relays: a path the resource also answers to direct requests (the health checks'); those
+    # carry no relayed address, so they are counted per connecting address.
+    unrelayed_path: str | None = None
 
     def __post_init__(self) -> None:
         if not 10 <= self.requests_per_5_minutes <= 2_000_000_000:
@@ -145,8 +155,35 @@ def _rules(props: WebAclProps, acl_name: str) -> list[Wafv2WebAclRule]:
         statement={"rate_based_statement": _rate_statement(props)},
         visibility_config=_visibility(f"{acl_name}-rate-limit"),
     )
-    groups = [managed(priority, group) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=3)]
-    return [managed(0, IP_REPUTATION), managed(1, ANONYMOUS_IP), rate, *groups]
+    rates = [rate]
+    if props.unrelayed_path is not None:
+        rates.append(
+            Wafv2WebAclRule(
+                name="RateLimitUnrelayedPathPerAddress",
+                priority=3,
+                action={"block": {}},
+                statement={"rate_based_statement": _unrelayed_path_statement(props.unrelayed_path)},
+                visibility_config=_visibility(f"{acl_name}-unrelayed-rate-limit"),
+            )
+        )
+    first_group = 2 + len(rates)
+    groups = [managed(priority, group) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=first_group)]
+    return [managed(0, IP_REPUTATION), managed(1, ANONYMOUS_IP), *rates, *groups]
+
+
+def _unrelayed_path_statement(path: str) -> dict:
+    return {
+        "limit": UNRELAYED_REQUESTS_PER_5_MINUTES,
+        "aggregate_key_type": "IP",
+        "scope_down_statement": {
+            "byte_match_statement": {
+                "search_string": path,
+                "field_to_match": {"uri_path": {}},
+                "positional_constraint": "EXACTLY",
+                "text_transformation": [{"priority": 0, "type": "NONE"}],
+            }
+        },
+    }
 
 
 def _rate_statement(props: WebAclProps) -> dict:

@@ -178,6 +178,7 @@ class Runtime(Construct):
                 logs,
                 requests_per_5_minutes=config.edge.rate_limits.origin_per_forwarded_client,
                 client_address_header=FORWARDED_FOR,
+                unrelayed_path=HEALTH_PATH,
             ),
         )
         self.web_acl.associate("alb", self.load_balancer.arn)

@@ -13,6 +13,8 @@ import re
 import pytest
 
 from config import load
+from constructs_lib.payment_tasks import HEALTH_PATH
+from constructs_lib.web_acl import UNRELAYED_REQUESTS_PER_5_MINUTES
 
 ENVS = ["dev", "staging", "prod"]
 REGIONAL = ["primary", "secondary"]
@@ -59,11 +61,21 @@ def test_the_load_balancers_acl_never_counts_relayed_requests_by_the_relays_addr
     assert len(guarding) == 1, f"expected one ACL on the load balancer, found {guarding}"
     (logical,) = guarding
     rates = _rate_statements(acls[logical])
-    # THEN it still has a blocking rate limit (SEC-8), and none of its rate rules aggregates by the
-    # connection's address (IP is also the provider's default when aggregate_key_type is absent)
+    # THEN it still has a blocking rate limit (SEC-8), and none of its rate rules aggregates relayed
+    # requests by the connection's address (IP is also the provider's default when aggregate_key_type is
+    # absent): only the health path, which Route 53 checks directly, is counted per connecting address
     assert rates, "the load balancer's ACL has no rate-based rule"
-    for rule, statement in rates:
-        assert statement.get("aggregate_key_type", "IP") != "IP", f"{rule['name']} counts per relay address"
+    per_address = [(rule, s) for rule, s in rates if s.get("aggregate_key_type", "IP") == "IP"]
+    assert len(per_address) == 1, [rule["name"] for rule, _ in per_address]
+    ((health_rule, health),) = per_address
+    assert health_rule["action"] == {"block": {}}
+    assert health["scope_down_statement"]["byte_match_statement"] == {
+        "search_string": HEALTH_PATH,
+        "field_to_match": {"uri_path": {}},
+        "positional_constraint": "EXACTLY",
+        "text_transformation": [{"priority": 0, "type": "NONE"}],
+    }, f"{health_rule['name']} counts more than the health path per relay address"
+    assert health["limit"] == UNRELAYED_REQUESTS_PER_5_MINUTES
     # AND it counts per client address as CloudFront and API Gateway forward it, at the configured limit;
     # a request whose forwarded address is missing or malformed is not counted here (the edges counted it)
     forwarded = [(rule, s) for rule, s in rates if s["aggregate_key_type"] == "FORWARDED_IP"]

@@ -49,10 +49,12 @@ def test_only_the_hosting_provider_list_is_counted_rather_than_blocked(runtime):
 def test_behind_relays_the_rate_rule_blocks_each_forwarded_client_address_not_the_relays(runtime):
     # GIVEN the load balancer's ACL, built with the header its relays write the client's address into
     rules = _rules(runtime)
-    # THEN its one rate rule counts the first address of X-Forwarded-For, never the connection's (a relay's),
-    # and a request without a valid address there is not counted (the edges counted it)
+    # THEN its rate rule counts the first address of X-Forwarded-For, never the connection's (a relay's),
+    # and a request without a valid address there is not counted (the edges counted it); only the health
+    # path, which Route 53 requests directly, is also counted per connecting address
     assert [name for name, rule in rules.items() if "rate_based_statement" in rule["statement"]] == [
-        "RateLimitPerForwardedClient"
+        "RateLimitPerForwardedClient",
+        "RateLimitUnrelayedPathPerAddress",
     ]
     rate = rules["RateLimitPerForwardedClient"]
     assert rate["action"] == {"block": {}}

@@ -190,7 +190,11 @@ def build_runtime(
         ),
     )
     # the load balancer sees only relays: its ACL counts the client address they forward (as stacks/runtime.py)
-    waf = WebAcl(stack, "waf", WebAclProps(TEST_NAMING, "alb", logs, client_address_header=FORWARDED_FOR))
+    waf = WebAcl(
+        stack,
+        "waf",
+        WebAclProps(TEST_NAMING, "alb", logs, client_address_header=FORWARDED_FOR, unrelayed_path=HEALTH_PATH),
+    )
     waf.associate("alb", alb.arn)
     if deploy:
         FargateService(
