@@ -122,8 +122,7 @@ _USER_CERTIFICATE = "arn:aws:acm:{region}:{account}:certificate/0b1d2f3a-4c5d-4e
 @pytest.fixture(scope="session")
 def without_hosted_zone(tmp_path_factory) -> dict[str, Synthesized]:
     """Every environment as a user's config without a hosted zone: imported certificates, no records."""
-    root = tmp_path_factory.mktemp("synth-no-zone")
-    running = {}
+    running = []
     for env in ENVIRONMENTS:
         data = yaml.safe_load((ENVIRONMENTS_DIR / f"{env}.yaml").read_text())
         regions = {data["regions"][role]["name"] for role in ("primary", "secondary")} | {"us-east-1"}
@@ -132,7 +131,5 @@ def without_hosted_zone(tmp_path_factory) -> dict[str, Synthesized]:
             "domain": data["dns"]["domain"],
             "certificate_arns": {r: _USER_CERTIFICATE.format(region=r, account=account) for r in sorted(regions)},
         }
-        config_dir = config_with(root / env / "config", env, dns=dns)
-        out = root / env / "out"
-        running[env] = (out, start_synth(env, out, MERIDIAN_CONFIG_DIR=str(config_dir), **STRICT_SYNTH_ENV))
-    return {env: finish_synth(env, out, process) for env, (out, process) in running.items()}
+        running.append(_start_variant(tmp_path_factory, env, f"no-zone-{env}", dns=dns))
+    return {started[0]: finish_synth(*started) for started in running}

@@ -28,15 +28,20 @@ class PlannedStack:
     outputs: dict  # what the applied stack really outputs
 
 
-def _plan_environment(synth, work_root) -> dict[str, PlannedStack]:
-    # consumers plan against what their producers really output, so producers are applied first
-    rehearsal = plan_stacks(prepare(synth.outdir, work_root / "offline", provider="offline"), apply=True)
+def _plan_environment(synth, work_root, roles: tuple[str, ...] | None = None) -> dict[str, PlannedStack]:
+    """The stacks of one synthesized environment (all, or only `roles`), each initialized, planned and
+    applied in dependency order: consumers plan against what their producers really output."""
+
+    def selected(workspaces: list[StackWorkspace]) -> list[StackWorkspace]:
+        return [w for w in workspaces if roles is None or w.name.endswith(roles)]
+
+    rehearsal = plan_stacks(selected(prepare(synth.outdir, work_root / "offline", provider="offline")), apply=True)
     if provider_mode() == "offline":
         plans = [(result.workspace, result.plan) for result in rehearsal]
     else:
         registry = prepare(synth.outdir, work_root / "registry", provider="registry", state_root=work_root / "offline")
         plans = []
-        for workspace in registry:
+        for workspace in selected(registry):
             workspace.init()
             plans.append((workspace, workspace.plan()))
     planned = {}
@@ -70,32 +75,6 @@ def generated_passwords(tmp_path_factory):
         yield log
 
 
-def _plan_regional(synth, root: Path) -> dict[str, PlannedStack]:
-    """The two regional stacks of one synthesized environment, each planned and applied in order
-    (the secondary reads the primary's outputs)."""
-    regional = ("primary", "secondary")
-    offline = [w for w in prepare(synth.outdir, root / "offline", provider="offline") if w.name.endswith(regional)]
-    plans = {}
-    for workspace in offline:
-        workspace.init()
-        plans[workspace.name] = workspace.plan()
-        workspace.apply()
-    if provider_mode() != "offline":
-        registry = prepare(synth.outdir, root / "registry", provider="registry", state_root=root / "offline")
-        planning = [w for w in registry if w.name.endswith(regional)]
-        for workspace in planning:
-            workspace.init()
-            plans[workspace.name] = workspace.plan()
-    else:
-        planning = offline
-    return {
-        planned.name.rsplit("-", 1)[1]: PlannedStack(
-            planned, planned.validate(), plans[planned.name], applied, applied.outputs()
-        )
-        for planned, applied in zip(planning, offline, strict=True)
-    }
-
-
 @pytest.fixture(scope="session")
 def planned_deployed_everywhere(
     deployed_everywhere, tmp_path_factory, generated_passwords: Path
@@ -104,7 +83,10 @@ def planned_deployed_everywhere(
     applied: APP-4's "every plan passes both ways"."""
     root = tmp_path_factory.mktemp("plan-deployed")
     with ThreadPoolExecutor(max_workers=len(deployed_everywhere)) as pool:
-        futures = {env: pool.submit(_plan_regional, synth, root / env) for env, synth in deployed_everywhere.items()}
+        futures = {
+            env: pool.submit(_plan_environment, synth, root / env, ("primary", "secondary"))
+            for env, synth in deployed_everywhere.items()
+        }
         return {env: future.result() for env, future in futures.items()}
 
 
